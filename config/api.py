@@ -1,0 +1,35 @@
+"""The REST API at /api/v1: every app's router composed under one NinjaAPI with one error shape."""
+
+from ninja import NinjaAPI
+
+from gongzhi.accounts.api.auth import API_AUTH
+from gongzhi.accounts.api.router import router as accounts_router
+from gongzhi.core.api import ErrorOut, install_error_handlers
+from gongzhi.core.api.router import router as audit_router
+from gongzhi.estate.api.importing import router as import_router
+from gongzhi.estate.api.router import router as estate_router
+
+api = NinjaAPI(
+    title="Gongzhi 共治 API",
+    version="1",
+    urls_namespace="api",
+    auth=API_AUTH,
+    description=(
+        "The REST API of Gongzhi, the platform for smart management and co-governance of residential estates.\n\n"
+        "Authenticate with a bearer token (`POST /api/v1/auth/token` with your mobile number and password, or "
+        "create one in the portal) or with the browser session. Every estate-scoped path is under "
+        "`/estates/{estate_id}/`: a caller who is not a member of that estate gets 404, exactly as for an estate "
+        "that does not exist.\n\n"
+        "Errors always have the shape `{\"code\", \"message\", \"messages\": {\"zh-hans\", \"en\"}, \"detail\"}`; "
+        "`message` is in the language of `Accept-Language` (zh-hans by default). Long lists use cursor "
+        "pagination: pass `next_cursor` back as `cursor`."
+    ),
+)
+install_error_handlers(api)
+api.add_router("/", accounts_router)
+api.add_router("/", estate_router)
+api.add_router("/", import_router)
+api.add_router("/", audit_router)
+
+# Every documented error response has the same shape.
+ERROR_RESPONSES = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}

@@ -1,0 +1,76 @@
+"""Fixtures shared by every app's tests: a world of two estates, members by role, API clients."""
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.test import Client
+
+from gongzhi.accounts.services import token_create
+from gongzhi.accounts.tests.factories import TEST_PASSWORD, MembershipFactory, UserFactory
+from gongzhi.estate.tests.factories import EstateFactory
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_service(url: str) -> None:
+    """Tests that need a real server (Redis, MQTT) skip on a developer's machine without it; under CI a missing
+    service is a failure."""
+    parsed = urlparse(url)
+    try:
+        socket.create_connection((parsed.hostname, parsed.port), timeout=2).close()
+    except OSError as exc:
+        message = f"service {url} is unreachable: {exc}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def estate(db):
+    return EstateFactory(name="明强小区")
+
+
+@pytest.fixture
+def other_estate(db):
+    return EstateFactory(name="阳光家园")
+
+
+@pytest.fixture
+def member(db):
+    """member(role, estate) → a user holding that role in that estate."""
+
+    def make(role: str, estate, user=None):
+        membership = MembershipFactory(role=role, estate=estate, **({"user": user} if user else {}))
+        return membership.user
+
+    return make
+
+
+@pytest.fixture
+def api():
+    """api(user, estates) → a test client that sends that user's bearer token."""
+
+    def make(user=None, estates=()):
+        if user is None:
+            return Client()
+        _token, raw = token_create(user=user, name="test", estate_ids=[e.pk for e in estates])
+        return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    return make
+
+
+@pytest.fixture
+def password():
+    return TEST_PASSWORD
+
+
+@pytest.fixture
+def user_factory(db):
+    return UserFactory

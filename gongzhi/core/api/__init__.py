@@ -1,0 +1,65 @@
+"""API glue: one error body everywhere, and the per-request actor."""
+
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
+
+from ..access import Actor, resolve_actor
+from ..errors import DomainError, Forbidden, NotFound, Unauthenticated
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    messages: dict[str, str]
+    detail: object | None = None
+
+
+def api_actor(request: HttpRequest, estate_id: int) -> Actor:
+    """Resolve the caller in the estate of the URL; 404 for non-members (DESIGN.md habit 6)."""
+    return resolve_actor(request.auth, estate_id, token=getattr(request, "api_token", None))
+
+
+def _respond(api: NinjaAPI, request, error: DomainError, headers: dict | None = None):
+    response = api.create_response(request, error.as_body(), status=error.status)
+    for key, value in (headers or {}).items():
+        response[key] = value
+    return response
+
+
+def _validation_detail(errors: list[dict]) -> list[dict]:
+    return [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": e.get("type", "")}
+            for e in errors]
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request, exc: DomainError):
+        return _respond(api, request, exc)
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request, exc: ValidationError):
+        return _respond(api, request, DomainError(_("Some fields are missing or not valid."), code="validation_error",
+                                                  detail=_validation_detail(exc.errors), status=422))
+
+    @api.exception_handler(AuthenticationError)
+    def authentication_error(request, exc):
+        return _respond(api, request, Unauthenticated(), headers={"WWW-Authenticate": "Bearer"})
+
+    @api.exception_handler(AuthorizationError)
+    def authorization_error(request, exc):
+        return _respond(api, request, Forbidden())
+
+    @api.exception_handler(Throttled)
+    def throttled(request, exc: Throttled):
+        return _respond(api, request, DomainError(_("Too many requests; please wait a moment."), code="throttled",
+                                                  status=429), headers={"Retry-After": str(exc.wait or 60)})
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return _respond(api, request, NotFound())
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc: HttpError):
+        return _respond(api, request, DomainError(str(exc), code="http_error", status=exc.status_code))

@@ -1,0 +1,41 @@
+"""Rule sets by jurisdiction. Figures are DOMAIN.md's national defaults; an estate may override any of them,
+and every decision records the rule set it was made under.
+
+Fractions are strings ("2/3") so that they stay exact (never floats) and JSON-serialisable.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+DEFAULT_PROFILE = "national"
+
+NATIONAL_RULES = {
+    # 民法典 art. 278: participation floors, both by area and by headcount.
+    "vote.participation_area": "2/3",
+    "vote.participation_heads": "2/3",
+    # Matters (6), (7), (8): at least 3/4 of participating area and headcount.
+    "vote.special_majority": "3/4",
+    # Everything else: more than 1/2 of participating area and headcount.
+    "vote.simple_majority": "1/2",
+    "vote.parking_spaces_count": False,
+    "vote.non_voters_follow_majority": False,
+    "vote.written_ballot_overrides_online": True,
+    # Temporary assembly: 20 % of area and headcount may request it; 15 days' notice.
+    "assembly.request_area": "1/5",
+    "assembly.request_heads": "1/5",
+    "assembly.notice_days": 15,
+    # Maintenance fund: top-up when a house's balance falls below 30 % of its initial deposit.
+    "fund.top_up_below": "3/10",
+    "fund.use_needs_two_thirds_of_scope": False,
+    # Late fees: contractual, no national rate.
+    "fees.late_fee_daily_rate": "0",
+    "fees.late_fee_grace_days": 0,
+}
+
+JURISDICTION_PROFILES = {
+    DEFAULT_PROFILE: {"label": _("National defaults"), "rules": NATIONAL_RULES},
+    # Some cities still require 2/3 of the charge scope's area and headcount for maintenance-fund use.
+    "fund_two_thirds": {
+        "label": _("National, maintenance-fund use needs 2/3 of the charge scope"),
+        "rules": {**NATIONAL_RULES, "fund.use_needs_two_thirds_of_scope": True},
+    },
+}

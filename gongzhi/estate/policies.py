@@ -1,0 +1,98 @@
+"""Who may see and change what in the registry. API, pages, menus and tasks all ask these (DESIGN.md habit 5)."""
+
+from django.db.models import QuerySet
+
+from gongzhi.accounts.choices import (
+    COMMITTEE_ROLES,
+    ID_NUMBER_FULL_ROLES,
+    MOBILE_FULL_ROLES,
+    REGISTRY_READ_ROLES,
+    REGISTRY_WRITE_ROLES,
+    RESIDENT_ROLES,
+    Role,
+)
+from gongzhi.core.access import Actor
+
+STAFF_VIEW = REGISTRY_READ_ROLES | {Role.TECHNICIAN}
+
+
+def my_house_ids(actor: Actor) -> QuerySet:
+    """The houses where the actor's own person record currently lives or owns."""
+    from .models import Residency
+
+    return Residency.objects.current().filter(estate=actor.estate, person__user=actor.user).values("house_id")
+
+
+class RegistryPolicy:
+    """Buildings, units, parking: the estate's structure. Staff and the committee see it; managers change it."""
+
+    @staticmethod
+    def can(actor: Actor, action: str, obj=None) -> bool:
+        if action == "view":
+            return actor.has_any(STAFF_VIEW | COMMITTEE_ROLES | {Role.RC_LIAISON})
+        if action in {"change", "import", "export"}:
+            return actor.has_any(REGISTRY_WRITE_ROLES)
+        return False
+
+    @classmethod
+    def scope(cls, actor: Actor, qs: QuerySet, action: str = "view") -> QuerySet:
+        return qs if cls.can(actor, action) else qs.none()
+
+
+class HousePolicy(RegistryPolicy):
+    """Houses: staff see all; residents see the houses they live in or own."""
+
+    @staticmethod
+    def can(actor: Actor, action: str, obj=None) -> bool:
+        if RegistryPolicy.can(actor, action):
+            return True
+        if action == "view" and actor.has_any(RESIDENT_ROLES):
+            return obj is None or my_house_ids(actor).filter(house_id=obj.pk).exists()
+        return False
+
+    @classmethod
+    def scope(cls, actor: Actor, qs: QuerySet, action: str = "view") -> QuerySet:
+        if RegistryPolicy.can(actor, action):
+            return qs
+        if action == "view" and actor.has_any(RESIDENT_ROLES):
+            return qs.filter(pk__in=my_house_ids(actor))
+        return qs.none()
+
+
+class PersonPolicy:
+    """Persons, residencies, vehicles: personal data (个人信息保护法). Staff who serve residents see them; a
+    resident sees the people and vehicles of their own houses; nobody else does."""
+
+    @staticmethod
+    def can(actor: Actor, action: str, obj=None) -> bool:
+        if action == "view":
+            return actor.has_any(STAFF_VIEW) or actor.has_any(RESIDENT_ROLES)
+        if action in {"change", "import", "export"}:
+            return actor.has_any(REGISTRY_WRITE_ROLES)
+        return False
+
+    @staticmethod
+    def scope(actor: Actor, qs: QuerySet, action: str = "view") -> QuerySet:
+        if action == "view" and actor.has_any(STAFF_VIEW):
+            return qs
+        if action in {"change", "import", "export"} and actor.has_any(REGISTRY_WRITE_ROLES):
+            return qs
+        if action == "view" and actor.has_any(RESIDENT_ROLES):
+            houses = my_house_ids(actor)
+            model = qs.model.__name__
+            if model == "Person":
+                from .models import Residency
+
+                people = Residency.objects.current().filter(house_id__in=houses).values("person_id")
+                return qs.filter(pk__in=people)
+            if model in {"Residency", "Vehicle"}:
+                return qs.filter(house_id__in=houses)
+        return qs.none()
+
+    @staticmethod
+    def sees_full_mobile(actor: Actor) -> bool:
+        return actor.has_any(MOBILE_FULL_ROLES)
+
+    @staticmethod
+    def sees_full_id_number(actor: Actor) -> bool:
+        return actor.has_any(ID_NUMBER_FULL_ROLES)
