@@ -16,8 +16,9 @@ from gongzhi.core.audit import audit, snapshot
 from gongzhi.core.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated
 
 from . import errors
-from .choices import MEMBERSHIP_ADMIN_ROLES, Role
+from .choices import Role
 from .models import ApiToken, Membership, User
+from .policies import MembershipPolicy
 
 TOKEN_PREFIX = "gz_"
 
@@ -75,7 +76,7 @@ def user_create(*, actor_user, phone: str, name: str, password: str | None, vali
 
 @transaction.atomic
 def membership_grant(*, actor: Actor, user: User, role: str) -> Membership:
-    if not actor.has_any(MEMBERSHIP_ADMIN_ROLES):
+    if not MembershipPolicy.can(actor, "change"):
         raise Forbidden()
     if role not in Role.values:
         raise DomainError(errors.ROLE_UNKNOWN, code="unknown_role")
@@ -89,7 +90,7 @@ def membership_grant(*, actor: Actor, user: User, role: str) -> Membership:
 
 @transaction.atomic
 def membership_revoke(*, actor: Actor, membership_id: int) -> Membership:
-    if not actor.has_any(MEMBERSHIP_ADMIN_ROLES):
+    if not MembershipPolicy.can(actor, "change"):
         raise Forbidden()
     membership = (Membership.objects.select_for_update()
                   .filter(pk=membership_id, estate=actor.estate).first())

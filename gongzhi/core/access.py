@@ -40,12 +40,14 @@ def resolve_actor(user, estate_id: Any, *, token=None) -> Actor:
         raise NotFound()
     if token is not None and estate_pk not in token.estate_ids:
         raise NotFound()
-    estate = Estate.objects.filter(pk=estate_pk).select_related("company").first()
-    if estate is None:
-        raise NotFound()
-    roles = frozenset(
-        Membership.objects.filter(user=user, estate_id=estate_pk, ended_at__isnull=True).values_list("role", flat=True)
-    )
-    if not roles and not user.is_superuser:
-        raise NotFound()
-    return Actor(user=user, estate=estate, roles=roles, via_token=token is not None)
+    # One query answers both "is the user a member?" and "which estate?" (the hot path of every request).
+    memberships = list(Membership.objects.filter(user=user, estate_id=estate_pk, ended_at__isnull=True)
+                       .select_related("estate__company").only("role", "estate"))
+    if memberships:
+        return Actor(user=user, estate=memberships[0].estate, roles=frozenset(m.role for m in memberships),
+                     via_token=token is not None)
+    if user.is_superuser:
+        estate = Estate.objects.filter(pk=estate_pk).select_related("company").first()
+        if estate is not None:
+            return Actor(user=user, estate=estate, roles=frozenset(), via_token=token is not None)
+    raise NotFound()

@@ -15,7 +15,7 @@ def _append_only_sql(vendor: str, table: str) -> tuple[list[str], list[str]]:
     elif vendor == "postgresql":
         forward = [
             "CREATE OR REPLACE FUNCTION gongzhi_refuse_change() RETURNS trigger AS $$ "
-            "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql;",
+            "BEGIN RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only'; END; $$ LANGUAGE plpgsql;",
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION gongzhi_refuse_change();",
             f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "

@@ -70,7 +70,7 @@ class Estate(models.Model):
 
 
 class Building(TenantModel):
-    policy = "gongzhi.estate.policies.RegistryPolicy"
+    policy = "gongzhi.estate.policies.BuildingPolicy"
 
     name = models.CharField(_("building"), max_length=20, help_text=_("As written on the building, e.g. 3 or A."))
     sort_key = models.IntegerField(default=0)
@@ -87,7 +87,7 @@ class Building(TenantModel):
 
 
 class Unit(TenantModel):
-    policy = "gongzhi.estate.policies.RegistryPolicy"
+    policy = "gongzhi.estate.policies.UnitPolicy"
 
     building = models.ForeignKey(Building, verbose_name=_("building"), on_delete=models.PROTECT,
                                  related_name="units")
@@ -183,7 +183,7 @@ class ResidencyQuerySet(models.QuerySet):
 class Residency(TenantModel):
     """Person × house × kind, with dates. Moving out sets ``end_date``; history is never deleted."""
 
-    policy = "gongzhi.estate.policies.PersonPolicy"
+    policy = "gongzhi.estate.policies.ResidencyPolicy"
 
     house = models.ForeignKey(House, verbose_name=_("house"), on_delete=models.PROTECT, related_name="residencies")
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT,
@@ -218,7 +218,7 @@ class Residency(TenantModel):
 
 
 class Vehicle(TenantModel):
-    policy = "gongzhi.estate.policies.PersonPolicy"
+    policy = "gongzhi.estate.policies.VehiclePolicy"
 
     plate = models.CharField(_("plate"), max_length=8)
     kind = models.CharField(_("plate kind"), max_length=16, choices=VehicleKind.choices)
@@ -242,7 +242,7 @@ class Vehicle(TenantModel):
 
 
 class ParkingLot(TenantModel):
-    policy = "gongzhi.estate.policies.RegistryPolicy"
+    policy = "gongzhi.estate.policies.ParkingLotPolicy"
 
     name = models.CharField(_("name"), max_length=60)
     kind = models.CharField(_("kind"), max_length=16, choices=LotKind.choices)
@@ -260,7 +260,7 @@ class ParkingLot(TenantModel):
 
 
 class ParkingSpace(TenantModel):
-    policy = "gongzhi.estate.policies.RegistryPolicy"
+    policy = "gongzhi.estate.policies.ParkingSpacePolicy"
 
     lot = models.ForeignKey(ParkingLot, verbose_name=_("parking lot"), on_delete=models.PROTECT,
                             related_name="spaces")

@@ -60,8 +60,8 @@ class HousePolicy(RegistryPolicy):
 
 
 class PersonPolicy:
-    """Persons, residencies, vehicles: personal data (个人信息保护法). Staff who serve residents see them; a
-    resident sees the people and vehicles of their own houses; nobody else does."""
+    """Persons: personal data (个人信息保护法). Staff who serve residents see them; a resident sees the people of
+    their own houses; nobody else does."""
 
     @staticmethod
     def can(actor: Actor, action: str, obj=None) -> bool:
@@ -71,23 +71,22 @@ class PersonPolicy:
             return actor.has_any(REGISTRY_WRITE_ROLES)
         return False
 
-    @staticmethod
-    def scope(actor: Actor, qs: QuerySet, action: str = "view") -> QuerySet:
+    @classmethod
+    def scope(cls, actor: Actor, qs: QuerySet, action: str = "view") -> QuerySet:
         if action == "view" and actor.has_any(STAFF_VIEW):
             return qs
         if action in {"change", "import", "export"} and actor.has_any(REGISTRY_WRITE_ROLES):
             return qs
         if action == "view" and actor.has_any(RESIDENT_ROLES):
-            houses = my_house_ids(actor)
-            model = qs.model.__name__
-            if model == "Person":
-                from .models import Residency
-
-                people = Residency.objects.current().filter(house_id__in=houses).values("person_id")
-                return qs.filter(pk__in=people)
-            if model in {"Residency", "Vehicle"}:
-                return qs.filter(house_id__in=houses)
+            return cls.resident_scope(actor, qs)
         return qs.none()
+
+    @staticmethod
+    def resident_scope(actor: Actor, qs: QuerySet) -> QuerySet:
+        from .models import Residency
+
+        people = Residency.objects.current().filter(house_id__in=my_house_ids(actor)).values("person_id")
+        return qs.filter(pk__in=people)
 
     @staticmethod
     def sees_full_mobile(actor: Actor) -> bool:
@@ -96,3 +95,31 @@ class PersonPolicy:
     @staticmethod
     def sees_full_id_number(actor: Actor) -> bool:
         return actor.has_any(ID_NUMBER_FULL_ROLES)
+
+
+class ResidencyPolicy(PersonPolicy):
+    """Who lives where: like persons; a resident sees the residencies of their own houses, past ones included."""
+
+    @staticmethod
+    def resident_scope(actor: Actor, qs: QuerySet) -> QuerySet:
+        return qs.filter(house_id__in=my_house_ids(actor))
+
+
+class VehiclePolicy(ResidencyPolicy):
+    """Plates are movement data: a resident sees only the vehicles of their own houses, never others' plates."""
+
+
+class BuildingPolicy(RegistryPolicy):
+    pass
+
+
+class UnitPolicy(RegistryPolicy):
+    pass
+
+
+class ParkingLotPolicy(RegistryPolicy):
+    pass
+
+
+class ParkingSpacePolicy(RegistryPolicy):
+    pass

@@ -3,11 +3,12 @@ from ninja import Router
 from ninja.throttling import AnonRateThrottle
 
 from gongzhi.core.api import api_actor
-from gongzhi.core.errors import DomainError
+from gongzhi.core.errors import DomainError, Forbidden
 from gongzhi.core.masking import mask_mobile
 
 from .. import selectors, services
 from ..choices import MOBILE_FULL_ROLES, Role
+from ..policies import MembershipPolicy
 from .schemas import (
     MembershipIn,
     MembershipOut,
@@ -80,10 +81,8 @@ def _membership_out(m, actor) -> dict:
             summary="Members of the estate and their roles (staff)")
 def memberships(request, estate_id: int, include_ended: bool = False):
     actor = api_actor(request, estate_id)
-    from ..choices import STAFF_ROLES
-
-    if not actor.has_any(STAFF_ROLES):
-        raise DomainError(code="forbidden", status=403)
+    if not MembershipPolicy.can(actor, "view"):
+        raise Forbidden()
     qs = selectors.estate_memberships(actor=actor).order_by("pk")
     if not include_ended:
         qs = qs.filter(ended_at__isnull=True)
