@@ -21,11 +21,16 @@ migrate: $(STAMP)
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo
+	PORT=$(PORT) $(BIN)/python manage.py seed_demo
 
 ## make demo: set everything up and serve the demo estate at http://127.0.0.1:$(PORT)
+## (the demo logins are printed right before the server starts)
 demo: seed
-	PORT=$(PORT) BIN=$(BIN) sh bin/serve
+	@DEMO=1 PORT=$(PORT) BIN=$(BIN) sh bin/serve
+
+## make serve: the web server (gunicorn) and the background worker (huey) together; Ctrl-C stops both
+serve: $(STAMP)
+	@PORT=$(PORT) BIN=$(BIN) sh bin/serve
 
 ## make test: the whole suite (SQLite by default; set DATABASE_URL=postgres://... for PostgreSQL)
 test: $(STAMP)

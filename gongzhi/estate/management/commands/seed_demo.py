@@ -1,0 +1,60 @@
+"""manage.py seed_demo: load the demo company, its two estates and one login per role; print the logins.
+
+Idempotent: an estate that already exists is left as it is, so a second run changes nothing (except bringing the
+demo logins' password in line with DEMO_PASSWORD when that changed).
+"""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from gongzhi.estate import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo estates (明强小区, 阳光家园) and one login per role, then print the logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", type=float, default=1.0,
+                            help="Shrink the estates (0 < scale <= 1; tests use 0.05). Default: full size.")
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed of the generated registry.")
+        parser.add_argument("--base-url", default=None,
+                            help="Where the server will listen, for the login table (default "
+                                 "http://127.0.0.1:$PORT).")
+
+    def handle(self, *args, scale: float, seed: int, base_url: str | None, **options):
+        if not 0 < scale <= 1:
+            raise CommandError("--scale must be greater than 0 and at most 1")
+        started = time.monotonic()
+        try:
+            result = demo.seed(scale=scale, seed=seed, base_url=base_url)
+        except demo.DemoPasswordError as exc:
+            raise CommandError(f"DEMO_PASSWORD is not accepted by the password rules: {exc}") from None
+        elapsed = time.monotonic() - started
+
+        out = self.stdout
+        if result.created_estates:
+            for name, counts in result.counts.items():
+                summary = ", ".join(f"{n} {model}" for model, n in counts.items())
+                out.write(f"Created {name}: {summary}")
+        else:
+            out.write("The demo estates already exist; nothing was changed in them.")
+        for change, n in result.changes.items():
+            out.write(f"  {n} {change}")
+        out.write(f"Demo ready in {elapsed:.1f} s.\n")
+
+        rows = [("role", "phone", "password", "name", "estate", "where to go")]
+        rows += [(f"{lg['role']} ({lg['label']})", lg["phone"], result.password, lg["name"], lg["estate"],
+                  lg["url"]) for lg in result.logins]
+        widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+        out.write(self.style.MIGRATE_HEADING("Demo logins 演示账号 (demo only — never use these on a real site)"))
+        for i, row in enumerate(rows):
+            line = "  ".join(cell + " " * (widths[k] - _width(cell)) for k, cell in enumerate(row)).rstrip()
+            out.write(self.style.MIGRATE_LABEL(line) if i == 0 else line)
+        out.write(f"\nPassword from {result.password_source}. Set DEMO_PASSWORD to choose your own; "
+                  "the next `make demo` applies it to these logins.")
+
+
+def _width(text: str) -> int:
+    """Columns on a terminal: CJK characters take two."""
+    return sum(2 if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" else 1 for ch in text)
