@@ -7,10 +7,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gongzhi.core.access import Actor
 from gongzhi.core.errors import DomainError
+from gongzhi.estate.policies import RegistryPolicy
 
 from .. import selectors, services
-from ..choices import RESIDENT_ROLES
 from .forms import LoginForm, TokenForm
 
 
@@ -68,11 +69,11 @@ def home(request):
     memberships = list(selectors.memberships_of(user=request.user))
     estates = {m.estate_id for m in memberships}
     if len(estates) == 1:
-        estate_id = memberships[0].estate_id
-        roles = {m.role for m in memberships}
-        if roles <= RESIDENT_ROLES:
-            return redirect("estate:portal", estate_id=estate_id)
-        return redirect("estate:console", estate_id=estate_id)
+        estate = memberships[0].estate
+        actor = Actor(user=request.user, estate=estate, roles=frozenset(m.role for m in memberships))
+        if RegistryPolicy.can(actor, "view"):
+            return redirect("estate:console", estate_id=estate.pk)
+        return redirect("estate:portal", estate_id=estate.pk)
     return redirect("accounts:estates")
 
 
@@ -82,7 +83,8 @@ def estate_picker(request):
     for m in selectors.memberships_of(user=request.user):
         entry = by_estate.setdefault(m.estate_id, {"estate": m.estate, "roles": [], "staff": False})
         entry["roles"].append(m.get_role_display())
-        entry["staff"] = entry["staff"] or m.role not in RESIDENT_ROLES
+        entry["staff"] = entry["staff"] or RegistryPolicy.can(
+            Actor(user=request.user, estate=m.estate, roles=frozenset({m.role})), "view")
     return render(request, "accounts/estates.html", {"entries": list(by_estate.values())})
 
 
