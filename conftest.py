@@ -27,6 +27,25 @@ def require_service(url: str) -> None:
         pytest.skip(message)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test's flush may empty the append-only tables; their triggers are back right after."""
+    from pytest_django.plugin import blocking_manager_key
+
+    from gongzhi.core.tests.append_only import lifted_for_flush
+
+    with lifted_for_flush(item, nextitem, item.config.stash[blocking_manager_key]):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache; no test inherits another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

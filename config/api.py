@@ -1,15 +1,13 @@
 """The REST API at /api/v1: every app's router composed under one NinjaAPI with one error shape."""
 
-from ninja import NinjaAPI
-
 from gongzhi.accounts.api.auth import API_AUTH
 from gongzhi.accounts.api.router import router as accounts_router
-from gongzhi.core.api import ErrorOut, install_error_handlers
+from gongzhi.core.api import DocumentedAPI, install_error_handlers
 from gongzhi.core.api.router import router as audit_router
 from gongzhi.estate.api.importing import router as import_router
 from gongzhi.estate.api.router import router as estate_router
 
-api = NinjaAPI(
+api = DocumentedAPI(
     title="Gongzhi 共治 API",
     version="1",
     urls_namespace="api",
@@ -30,6 +28,3 @@ api.add_router("/", accounts_router)
 api.add_router("/", estate_router)
 api.add_router("/", import_router)
 api.add_router("/", audit_router)
-
-# Every documented error response has the same shape.
-ERROR_RESPONSES = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -32,8 +33,11 @@ def login_username_from_request(request, credentials=None) -> str | None:
     return None
 
 
-def user_authenticate(*, request, phone: str, password: str) -> User:
-    """Checks the password through django-axes, which counts failures and locks out after the limit."""
+def user_authenticate(*, request, phone: str, password: str, sessionless: bool = False) -> User:
+    """Checks the password through django-axes, which counts failures and locks out after the limit.
+
+    A page sign-in then opens a session with ``login()``, which announces the success. A ``sessionless`` one (an
+    API token) announces it here, so that django-axes resets the failure count and logs the access there too."""
     from gongzhi.estate.validators import InvalidValue, parse_mobile
 
     try:
@@ -46,6 +50,8 @@ def user_authenticate(*, request, phone: str, password: str) -> User:
         raise DomainError(errors.LOCKED_OUT, code="locked_out", status=429, minutes=minutes)
     if user is None:
         raise Unauthenticated(errors.INVALID_CREDENTIALS, code="invalid_credentials")
+    if sessionless:
+        user_logged_in.send(sender=type(user), request=request, user=user)
     return user
 
 

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.tenancy import TenantModel
+from gongzhi.core.tenancy import TenantModel, TenantQuerySet
 
 from .choices import (
     AreaSource,
@@ -171,7 +171,7 @@ class Person(TenantModel):
         return self.name
 
 
-class ResidencyQuerySet(models.QuerySet):
+class ResidencyQuerySet(TenantQuerySet):
     def current(self, on=None):
         from django.utils import timezone
 

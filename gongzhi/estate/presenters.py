@@ -65,11 +65,13 @@ def space_data(space: ParkingSpace, *, house: House | None = None) -> dict:
 
 
 def house_detail_data(actor: Actor, house: House) -> dict:
+    """People and vehicles only for those who may see personal data (the committee sees the house alone)."""
+    personal = PersonPolicy.can(actor, "view")
     return {
         **house_data(house),
-        "residencies": [residency_data(actor, r, house=house) for r in house.residencies.all()],
-        "vehicles": [vehicle_data(v, house=house) for v in house.vehicles.all()],
-        "parking_spaces": [space_data(s, house=house) for s in house.parking_spaces.all()],
+        "residencies": [residency_data(actor, r, house=house) for r in house.residencies.all()] if personal else [],
+        "vehicles": [vehicle_data(v, house=house) for v in house.vehicles.all()] if personal else [],
+        "parking_spaces": [space_data(s, house=house) for s in house.parking_spaces.all()] if personal else [],
     }
 
 

@@ -4,14 +4,17 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from gongzhi.core.access import Actor
 from gongzhi.core.errors import NotFound
+from gongzhi.core.normalize import clean_compact, clean_text
 
 from .models import Building, Estate, House, ParkingLot, ParkingSpace, Person, Residency, Unit, Vehicle
 from .validators import (
     BUILDING_SUFFIXES,
     NUMBER_SUFFIXES,
+    PROVINCES,
     UNIT_SUFFIXES,
     InvalidValue,
     parse_house_ref,
+    parse_mobile,
     parse_plate,
     strip_label,
 )
@@ -79,7 +82,7 @@ def house_get_for_actor(*, actor: Actor, house_id: int) -> House:
              .prefetch_related(Prefetch("residencies", queryset=residencies),
                                Prefetch("vehicles", queryset=Vehicle.objects.filter(ended_at__isnull=True)
                                         .select_related("person")),
-                               Prefetch("parking_spaces", queryset=ParkingSpace.objects.select_related("lot")))
+                               Prefetch("parking_spaces", queryset=ParkingSpace.objects.select_related("lot", "holder")))
              .filter(pk=house_id).first())
     if house is None:
         raise NotFound()
@@ -107,10 +110,16 @@ def person_list(*, actor: Actor, q: str | None = None) -> QuerySet:
 
 
 def person_query(text: str) -> Q:
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if digits and len(digits) == len(text.strip()) and len(digits) >= 4:
-        return Q(mobile__endswith=digits) if len(digits) < 11 else Q(mobile=digits)
-    return Q(name__contains=text.strip())
+    """A whole mobile number however it is typed ('138 1234 1234', '+86 138-1234-1234'), its last digits (4 or
+    more), or part of a name."""
+    try:
+        return Q(mobile=parse_mobile(text))
+    except InvalidValue:
+        pass
+    digits = clean_compact(text).replace("-", "")
+    if digits.isdigit() and len(digits) >= 4:
+        return Q(mobile__endswith=digits)
+    return Q(name__contains=clean_text(text))
 
 
 def person_get_for_actor(*, actor: Actor, person_id: int) -> Person:
@@ -131,8 +140,21 @@ def vehicle_list(*, actor: Actor, q: str | None = None, include_ended: bool = Fa
     if not include_ended:
         qs = qs.filter(ended_at__isnull=True)
     if q:
-        qs = qs.filter(plate__contains=plate_fragment(q))
+        fragment = plate_fragment(q)
+        if not could_be_in_plate(fragment):
+            return qs.none()
+        qs = qs.filter(plate__contains=fragment)
     return qs
+
+
+# The characters a canonical plate is made of (validators._ORDINARY / _NEW_ENERGY).
+PLATE_CHARACTERS = frozenset(PROVINCES + "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789挂学警港澳领")
+
+
+def could_be_in_plate(fragment: str) -> bool:
+    """Every stored plate is canonical (parse_plate on every write path), so a fragment with any other character
+    (e.g. the house '3-2-1502' typed into the search box) matches no plate and needs no query."""
+    return PLATE_CHARACTERS.issuperset(fragment)
 
 
 def plate_fragment(text: str) -> str:
@@ -184,6 +206,6 @@ def registry_search(*, actor: Actor, q: str) -> dict[str, list]:
     houses = list(house_list(actor=actor, q=text).order_by("pk")[:SEARCH_LIMIT])
     persons = list(person_list(actor=actor, q=text).order_by("pk")[:SEARCH_LIMIT])
     vehicles = []
-    if len(text) >= 3 and not text.isdigit():
+    if len(text) >= 3 and not text.isdigit() and could_be_in_plate(plate_fragment(text)):
         vehicles = list(vehicle_list(actor=actor, q=text).order_by("pk")[:SEARCH_LIMIT])
     return {"houses": houses, "persons": persons, "vehicles": vehicles}

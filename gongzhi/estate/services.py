@@ -1,7 +1,7 @@
 """Writes to the registry. Each is atomic, checks the policy, validates, and writes its audit record."""
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -44,7 +44,7 @@ def _invalid(field: str, reason) -> DomainError:
 
 def parse_area(value: Any, field: str = "area_m2") -> Decimal:
     try:
-        area = Decimal(clean_text(value)).quantize(Decimal("0.01"))
+        area = Decimal(clean_text(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError):
         raise _invalid(field, _("not a number")) from None
     if not area.is_finite() or area <= 0:
@@ -143,9 +143,9 @@ def house_update(*, actor: Actor, house_id: int, **data: Any) -> House:
         setattr(house, key, value)
     if house.inner_area_m2 and house.inner_area_m2 > house.area_m2:
         raise _invalid("inner_area_m2", _("cannot exceed the building area"))
-    house.save()
     after = snapshot(house, HOUSE_FIELDS)
-    if after != before:
+    if after != before:  # a correction that changes nothing writes nothing (not even updated_at)
+        house.save()
         audit(user=actor.user, estate=actor.estate, action="house.update", obj=house, before=before, after=after)
     return house
 
@@ -211,15 +211,33 @@ def person_update(*, actor: Actor, person_id: int, **data: Any) -> Person:
     values = person_values({k: v for k, v in data.items() if v is not None})
     for key, value in values.items():
         setattr(person, key, value)
+    if person.mobile != before["mobile"]:
+        # The login was linked by the old number: whoever holds that number must not keep seeing this household.
+        person.user = None
+    if snapshot(person, PERSON_FIELDS) == before:
+        return person  # a correction that changes nothing writes nothing
     try:
         with transaction.atomic():
             person.save()
     except IntegrityError:
         raise Conflict(_("A person with this ID number is already registered."), code="person_exists") from None
-    after = snapshot(person, PERSON_FIELDS)
-    if after != before:
-        audit(user=actor.user, estate=actor.estate, action="person.update", obj=person, before=before, after=after)
+    person_link_user(person)
+    audit(user=actor.user, estate=actor.estate, action="person.update", obj=person, before=before,
+          after=snapshot(person, PERSON_FIELDS))
     return person
+
+
+def _parse_share(value: Any) -> Decimal:
+    """A co-owner's fraction of the house: more than 0, at most 1, to 4 decimal places (0.3333)."""
+    try:
+        share = Decimal(clean_text(value))
+    except (InvalidOperation, ValueError):
+        raise _invalid("share", _("not a number")) from None
+    if not share.is_finite() or not 0 < share <= 1:
+        raise _invalid("share", _("must be more than 0 and at most 1"))
+    if share != share.quantize(Decimal("0.0001")):
+        raise _invalid("share", _("has more than 4 decimal places"))
+    return share
 
 
 def _check_shares(house: House) -> None:
@@ -242,13 +260,18 @@ def residency_add(*, actor: Actor, house_id: int, person_id: int, kind: str, sha
         raise _invalid("kind", _("is not one of the allowed values"))
     if share is not None and kind not in OWNER_KINDS:
         raise _invalid("share", _("only owners and co-owners hold a share"))
+    if share is not None:
+        share = _parse_share(share)
     if is_representative and kind not in OWNER_KINDS:
         raise _invalid("is_representative", _("the voting representative must be an owner of the house"))
     if Residency.objects.filter(house=house, person=person, kind=kind, end_date__isnull=True).exists():
         raise Conflict(_("This person is already registered in this house that way."), code="residency_exists")
-    if is_representative:
-        Residency.objects.filter(house=house, is_representative=True, end_date__isnull=True).update(
-            is_representative=False)
+    if is_representative:  # one voting representative per house: the new one replaces the old
+        for previous in Residency.objects.filter(house=house, is_representative=True, end_date__isnull=True):
+            previous.is_representative = False
+            previous.save(update_fields=["is_representative"])
+            audit(user=actor.user, estate=actor.estate, action="residency.update", obj=previous,
+                  before={"is_representative": True}, after={"is_representative": False})
     residency = Residency.objects.create(estate=actor.estate, house=house, person=person, kind=kind, share=share,
                                          is_representative=is_representative,
                                          start_date=start_date or timezone.localdate())
@@ -294,9 +317,10 @@ def house_change_owner(*, actor: Actor, house_id: int, new_owner_ids: list[int],
     for residency in Residency.objects.filter(house=house, kind__in=OWNER_KINDS, end_date__isnull=True):
         residency_end(actor=actor, residency_id=residency.pk, end_date=max(on - datetime.timedelta(days=1),
                                                                            residency.start_date or on))
-    kind = ResidencyKind.OWNER if len(new_owner_ids) == 1 else ResidencyKind.CO_OWNER
+    owners = list(dict.fromkeys(new_owner_ids))  # a buyer named twice is one owner
+    kind = ResidencyKind.OWNER if len(owners) == 1 else ResidencyKind.CO_OWNER
     created = [residency_add(actor=actor, house_id=house.pk, person_id=pid, kind=kind, is_representative=(i == 0),
-                             start_date=on) for i, pid in enumerate(dict.fromkeys(new_owner_ids))]
+                             start_date=on) for i, pid in enumerate(owners)]
     if house.developer_held:
         house_update(actor=actor, house_id=house.pk, developer_held=False)
     return created

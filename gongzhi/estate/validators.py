@@ -91,6 +91,7 @@ class HouseRef:
     number: str
 
 
+_SPACED_SEPARATOR = re.compile(r"\s*([-/])\s*")
 _HOUSE_SEPARATED = re.compile(r"^([0-9A-Z]+)[-/ ]([0-9A-Z]+)[-/ ]([0-9A-Z]+)$")
 _HOUSE_WRITTEN = re.compile(
     r"^([0-9A-Z]+)\s*(?:号楼|号|栋|幢|座|楼)\s*([0-9A-Z]+)\s*(?:单元|门)\s*([0-9A-Z]+)\s*(?:室|号|房)?$"
@@ -113,7 +114,7 @@ NUMBER_SUFFIXES = ("室", "号", "房")
 
 def parse_house_ref(value: object) -> HouseRef | None:
     """'3-2-1502', '3栋2单元1502', '3号楼2单元1502室' → HouseRef('3', '2', '1502'); None if it is not one."""
-    text = clean_text(value).upper()
+    text = _SPACED_SEPARATOR.sub(r"\1", clean_text(value).upper())  # '3 - 2 - 1502' as typed in a hurry
     if m := _HOUSE_SEPARATED.match(text) or _HOUSE_WRITTEN.match(text):
         return HouseRef(*(part.lstrip("0") or "0" for part in m.groups()[:2]), m.group(3))
     return None

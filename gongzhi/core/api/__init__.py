@@ -16,6 +16,42 @@ class ErrorOut(Schema):
     detail: object | None = None
 
 
+_ERROR_TEXT = {
+    400: "The request is not valid (a domain rule refused it).",
+    401: "Not signed in, or the token is unknown, expired or revoked.",
+    403: "Your role does not allow this.",
+    404: "Not found, or not in an estate you (and your token) belong to.",
+    409: "Conflicts with the current state (e.g. a duplicate).",
+    422: "Some fields are missing or not valid.",
+    429: "Too many attempts; wait and retry.",
+}
+
+
+class DocumentedAPI(NinjaAPI):
+    """A NinjaAPI whose OpenAPI document lists, for every operation, the errors it may answer, all in the one
+    error shape (``ErrorOut``): the routers declare only their successes."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("ErrorOut", ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}"))
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                codes = {400, 422} if operation.get("parameters") or operation.get("requestBody") else set()
+                if operation.get("security"):
+                    codes |= {401, 403, 404} if "{" in path else {401}
+                else:
+                    codes |= {401, 429}  # signing in
+                if method in {"post", "put", "patch", "delete"}:
+                    codes |= {409}
+                for code in sorted(codes):
+                    operation["responses"].setdefault(str(code), {
+                        "description": _ERROR_TEXT[code],
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+                    })
+        return schema
+
+
 def api_actor(request: HttpRequest, estate_id: int) -> Actor:
     """Resolve the caller in the estate of the URL; 404 for non-members (DESIGN.md habit 6)."""
     return resolve_actor(request.auth, estate_id, token=getattr(request, "api_token", None))

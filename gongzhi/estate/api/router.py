@@ -1,6 +1,6 @@
 """The registry API: estates, buildings, houses, persons, residencies, vehicles, parking, search."""
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from gongzhi.core.api import api_actor
 from gongzhi.core.pagination import paginate
@@ -109,7 +109,7 @@ def houses(request, estate_id: int, filters: Query[HouseFilters]):
 def house_create(request, estate_id: int, payload: HouseIn):
     actor = api_actor(request, estate_id)
     house = services.house_create(actor=actor, **payload.dict())
-    return 201, house_detail_data(actor, selectors.house_get_for_actor(actor=actor, house_id=house.pk))
+    return Status(201, house_detail_data(actor, selectors.house_get_for_actor(actor=actor, house_id=house.pk)))
 
 
 @router.get("/estates/{estate_id}/houses/{house_id}", response=HouseDetailOut,
@@ -144,7 +144,7 @@ def persons(request, estate_id: int, page: Query[PageQuery], q: str | None = Non
 @router.post("/estates/{estate_id}/persons", response={201: PersonOut}, summary="Register a person")
 def person_create(request, estate_id: int, payload: PersonIn):
     actor = api_actor(request, estate_id)
-    return 201, person_data(actor, services.person_create(actor=actor, **payload.dict()))
+    return Status(201, person_data(actor, services.person_create(actor=actor, **payload.dict())))
 
 
 @router.get("/estates/{estate_id}/persons/{person_id}", response=PersonDetailOut,
@@ -166,7 +166,7 @@ def person_update(request, estate_id: int, person_id: int, payload: PersonPatch)
 def residency_add(request, estate_id: int, payload: ResidencyIn):
     actor = api_actor(request, estate_id)
     residency = services.residency_add(actor=actor, **payload.dict())
-    return 201, residency_data(actor, selectors.residency_get_for_actor(actor=actor, residency_id=residency.pk))
+    return Status(201, residency_data(actor, selectors.residency_get_for_actor(actor=actor, residency_id=residency.pk)))
 
 
 @router.post("/estates/{estate_id}/residencies/{residency_id}/end", response=ResidencyOut,
@@ -188,7 +188,7 @@ def vehicles(request, estate_id: int, page: Query[PageQuery], q: str | None = No
 def vehicle_register(request, estate_id: int, payload: VehicleIn):
     actor = api_actor(request, estate_id)
     vehicle = services.vehicle_register(actor=actor, **payload.dict())
-    return 201, vehicle_data(selectors.vehicle_get_for_actor(actor=actor, vehicle_id=vehicle.pk))
+    return Status(201, vehicle_data(selectors.vehicle_get_for_actor(actor=actor, vehicle_id=vehicle.pk)))
 
 
 @router.get("/estates/{estate_id}/vehicles/{vehicle_id}", response=VehicleOut, summary="A vehicle")

@@ -1,0 +1,513 @@
+"""Tenant isolation, proven for every route there is.
+
+The routes are collected from the running configuration, not listed by hand: every operation registered on the
+NinjaAPI (config.api.api) and every page URL pattern of config.urls. A new route is therefore covered the moment it
+is registered; if it takes a path parameter this file does not know, the test fails and says what to add.
+
+The world: estate A (明强小区) holds one object of every kind. The outsider is a manager of estate B, the most
+powerful role there. The stories:
+
+- the outsider, with a token scoped to B, gets 404 ``not_found`` on every estate-scoped route of A, exactly as for an
+  estate that does not exist; with B in the URL and A's object ids in the rest of the path, 404 again;
+- an anonymous caller gets 401 from the API and a redirect to the login page from the pages;
+- a token scoped to B held by a user who is also a member of A gets 404 on A's routes: the token's scope, not the
+  user's memberships, bounds what it can reach;
+- a resident of A gets 404 (not 403) for a house of A that is not theirs;
+- the non-estate routes (/me, /tokens, /estates, /auth/token) only ever show the caller's own things.
+
+A positive control (A's own manager gets 200 on every read route) proves that the ids filled in are right, so that a
+404 above means "refused", not "wrong URL".
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.shortcuts import resolve_url
+from django.test import Client
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from gongzhi.accounts.models import ApiToken, Membership
+from gongzhi.accounts.services import token_create
+from gongzhi.core.audit import audit
+from gongzhi.estate.tests.factories import (
+    BuildingFactory,
+    HouseFactory,
+    ParkingLotFactory,
+    ParkingSpaceFactory,
+    PersonFactory,
+    ResidencyFactory,
+    UnitFactory,
+    VehicleFactory,
+)
+
+# Every path parameter a route may take, and where its value comes from in the world below (an object of
+# estate A). A route with a parameter missing here fails test_every_route_parameter_is_known.
+PARAMETER_OBJECTS = {
+    "estate_id": "estate",
+    "building_id": "building",
+    "unit_id": "unit",
+    "house_id": "house",
+    "person_id": "person",
+    "residency_id": "residency",
+    "vehicle_id": "vehicle",
+    "lot_id": "lot",
+    "space_id": "space",
+    "membership_id": "membership",
+    "token_id": "token",
+    "entry_id": "audit_entry",
+    "audit_id": "audit_entry",
+}
+
+# API routes outside /estates/{estate_id}/: each has its own story below. A new one must be added here, with a test
+# of what it shows to whom.
+NON_ESTATE_API_ROUTES = {
+    ("POST", "/auth/token"),
+    ("GET", "/me"),
+    ("GET", "/tokens"),
+    ("POST", "/tokens"),
+    ("DELETE", "/tokens/{token_id}"),
+    ("GET", "/estates"),
+}
+PUBLIC_API_ROUTES = {("POST", "/auth/token")}
+
+# Page URLs outside /e/<estate_id>/ that an anonymous visitor may open. Every other one must send them to log in.
+PUBLIC_PAGES = {"accounts/login/", "accounts/logout/"}
+SKIPPED_PAGE_PREFIXES = ("admin/", "api/", "i18n/", "jsi18n/", "static/", "media/")
+
+_PARAM = re.compile(r"\{(?:\w+:)?(\w+)\}")
+_PAGE_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+# --- route collection (at import time, so that each route is its own test id) -----------------------------------
+@dataclass(frozen=True)
+class ApiRoute:
+    method: str
+    path: str  # as registered, e.g. /estates/{estate_id}/houses/{house_id}
+    public: bool
+
+    @property
+    def params(self) -> list[str]:
+        return _PARAM.findall(self.path)
+
+    @property
+    def estate_scoped(self) -> bool:
+        return self.path.startswith("/estates/{estate_id}")
+
+    @property
+    def safe(self) -> bool:
+        return self.method in {"GET", "HEAD", "OPTIONS"}
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class PageRoute:
+    route: str  # as in the URLconf, e.g. e/<int:estate_id>/console/houses/<int:house_id>/
+    name: str
+
+    @property
+    def params(self) -> list[str]:
+        return [name for _conv, name in _PAGE_PARAM.findall(self.route)]
+
+    @property
+    def estate_scoped(self) -> bool:
+        return self.route.startswith("e/<int:estate_id>/")
+
+    def __str__(self) -> str:
+        return "/" + self.route
+
+
+def _join(*parts: str) -> str:
+    path = "/" + "/".join(p.strip("/") for p in parts if p.strip("/"))
+    return re.sub(r"/+", "/", path)
+
+
+def collect_api_routes() -> list[ApiRoute]:
+    get_resolver().url_patterns  # importing the URLconf binds the API's routers
+    from config.api import api
+
+    routes = []
+    # The bound routers carry each operation as mounted, with the authentication it inherits from the API.
+    for bound in api._get_bound_routers():
+        for path, path_view in bound.path_operations.items():
+            for operation in path_view.operations:
+                for method in operation.methods:
+                    routes.append(ApiRoute(method.upper(), _join(bound.prefix, path),
+                                           public=not operation.auth_callbacks))
+    return sorted(set(routes), key=lambda r: (r.path, r.method))
+
+
+def _walk(patterns, prefix: str = ""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield PageRoute(prefix + str(entry.pattern), entry.name or "")
+
+
+def collect_page_routes() -> list[PageRoute]:
+    return sorted({r for r in _walk(get_resolver().url_patterns) if not r.route.startswith(SKIPPED_PAGE_PREFIXES)},
+                  key=lambda r: r.route)
+
+
+API_ROUTES = collect_api_routes()
+PAGE_ROUTES = collect_page_routes()
+ESTATE_API_ROUTES = [r for r in API_ROUTES if r.estate_scoped]
+OBJECT_API_ROUTES = [r for r in ESTATE_API_ROUTES if len(r.params) > 1]
+ESTATE_READ_ROUTES = [r for r in ESTATE_API_ROUTES if r.safe]
+ESTATE_PAGES = [r for r in PAGE_ROUTES if r.estate_scoped]
+OTHER_PAGES = [r for r in PAGE_ROUTES if not r.estate_scoped]
+
+
+# --- requests that get past validation ----------------------------------------------------------------------------
+def _openapi() -> dict:
+    from config.api import api
+
+    return api.get_openapi_schema()
+
+
+class _Example:
+    """A value that satisfies an operation's schema, so that a refusal is the router's, not the validator's."""
+
+    def __init__(self, doc: dict, ids: dict[str, int]):
+        self.doc = doc
+        self.ids = ids
+
+    def resolve(self, schema: dict) -> dict:
+        while "$ref" in schema:
+            node: Any = self.doc
+            for part in schema["$ref"].lstrip("#/").split("/"):
+                node = node[part]
+            schema = node
+        return schema
+
+    def value(self, schema: dict, name: str = "") -> Any:
+        schema = self.resolve(schema)
+        for key in ("anyOf", "oneOf"):
+            if key in schema:
+                options = [o for o in schema[key] if self.resolve(o).get("type") != "null"]
+                return self.value(options[0], name)
+        if "allOf" in schema:
+            return self.value(schema["allOf"][0], name)
+        if schema.get("examples"):
+            return schema["examples"][0]
+        if "example" in schema:
+            return schema["example"]
+        if "default" in schema and schema["default"] is not None:
+            return schema["default"]
+        if "enum" in schema:
+            return schema["enum"][0]
+        kind = schema.get("type")
+        if kind == "object" or "properties" in schema:
+            return {prop: self.value(sub, prop) for prop, sub in schema.get("properties", {}).items()}
+        if kind == "array":
+            return [self.value(schema.get("items", {}), name.removesuffix("s"))]
+        if kind == "integer":
+            return self.ids.get(name, 1)
+        if kind == "number":
+            return 1
+        if kind == "boolean":
+            return False
+        if schema.get("format") == "binary":
+            return SimpleUploadedFile("upload.xlsx", b"PK\x03\x04", content_type="application/octet-stream")
+        if schema.get("format") == "date":
+            return "2024-01-01"
+        if schema.get("format") == "date-time":
+            return "2024-01-01T00:00:00+08:00"
+        return "x"
+
+
+@dataclass
+class Call:
+    url: str
+    body: bytes | None = None
+    content_type: str | None = None
+
+
+def build_call(route: ApiRoute, ids: dict[str, int]) -> Call:
+    """The route's URL with every path parameter filled from ``ids``, its required query parameters and a body
+    its schema accepts."""
+    missing = [p for p in route.params if p not in ids]
+    if missing:
+        pytest.fail(f"{route} takes {missing}: add them to PARAMETER_OBJECTS in tests/test_isolation.py with an "
+                    f"object of estate A, so that the isolation test can reach this route.")
+    path = _PARAM.sub(lambda m: str(ids[m.group(1)]), route.path)
+    api_root = resolve_url("api:api-root").rstrip("/")
+    doc = _openapi()
+    operation = doc["paths"].get(api_root + route.path, {}).get(route.method.lower(), {})
+    example = _Example(doc, ids)
+    query = {p["name"]: example.value(p.get("schema", {}), p["name"])
+             for p in operation.get("parameters", []) if p.get("in") == "query" and p.get("required")}
+    url = api_root + path + (f"?{urlencode(query)}" if query else "")
+    content = operation.get("requestBody", {}).get("content", {})
+    if "application/json" in content:
+        body = example.value(content["application/json"]["schema"])
+        return Call(url, json.dumps(body, default=str).encode(), "application/json")
+    if "multipart/form-data" in content:
+        data = example.value(content["multipart/form-data"]["schema"])
+        return Call(url, encode_multipart(BOUNDARY, data), MULTIPART_CONTENT)
+    return Call(url)
+
+
+def send(client: Client, method: str, call: Call):
+    if call.body is None:
+        return client.generic(method, call.url)
+    return client.generic(method, call.url, data=call.body, content_type=call.content_type)
+
+
+def page_url(route: PageRoute, ids: dict[str, int]) -> str:
+    missing = [p for p in route.params if p not in ids]
+    if missing:
+        pytest.fail(f"page /{route.route} takes {missing}: add them to PARAMETER_OBJECTS in "
+                    f"tests/test_isolation.py with an object of estate A.")
+    if "(?P<" in route.route or route.route.startswith("^"):
+        pytest.fail(f"page {route.route} is a regular-expression route; use path() so it can be checked here.")
+    return "/" + _PAGE_PARAM.sub(lambda m: str(ids[m.group(2)]), route.route)
+
+
+def assert_not_found(response, what: str) -> None:
+    assert response.status_code == 404, f"{what}: expected 404, got {response.status_code}: {response.content[:300]}"
+    if response.get("Content-Type", "").startswith("application/json"):
+        body = response.json()
+        assert body["code"] == "not_found", f"{what}: {body}"
+        assert set(body) >= {"code", "message", "messages", "detail"}
+
+
+def assert_login_redirect(response, path: str) -> None:
+    assert response.status_code == 302, f"{path}: expected a redirect to log in, got {response.status_code}"
+    location = urlparse(response["Location"])
+    assert location.path == resolve_url(settings.LOGIN_URL)
+    assert parse_qs(location.query)["next"] == [path]
+
+
+# --- the world -----------------------------------------------------------------------------------------------
+@dataclass
+class World:
+    estate: Any
+    other_estate: Any
+    objects: dict[str, Any]
+    insider: Any  # manager of A who also lives in A's house
+    outsider: Any  # manager of B
+    outsider_client: Client = field(repr=False)
+
+    @property
+    def ids(self) -> dict[str, int]:
+        return {param: self.objects[name].pk for param, name in PARAMETER_OBJECTS.items()}
+
+    def ids_in(self, estate) -> dict[str, int]:
+        return {**self.ids, "estate_id": estate.pk}
+
+
+@pytest.fixture
+def world(estate, other_estate, member, api) -> World:
+    building = BuildingFactory(estate=estate, name="3")
+    unit = UnitFactory(building=building, name="2")
+    house = HouseFactory(unit=unit, number="1502")
+    insider = member("manager", estate)
+    person = PersonFactory(estate=estate, name="王芳", mobile=insider.phone, user=insider)
+    residency = ResidencyFactory(house=house, person=person)
+    vehicle = VehicleFactory(house=house, person=person, plate="京A12345")
+    lot = ParkingLotFactory(estate=estate)
+    space = ParkingSpaceFactory(lot=lot, holder=person, house=house)
+    token, _raw = token_create(user=insider, name="gate", estate_ids=[estate.pk])
+    entry = audit(user=insider, estate=estate, action="house.create", obj=house, after={"number": "1502"})
+    objects = {"estate": estate, "building": building, "unit": unit, "house": house, "person": person,
+               "residency": residency, "vehicle": vehicle, "lot": lot, "space": space,
+               "membership": Membership.objects.get(user=insider, estate=estate), "token": token,
+               "audit_entry": entry}
+    # Estate B has its own registry, so that a route answering from the wrong estate would have rows to show.
+    HouseFactory(unit=UnitFactory(building=BuildingFactory(estate=other_estate, name="3"), name="2"), number="1502")
+    outsider = member("manager", other_estate)
+    return World(estate=estate, other_estate=other_estate, objects=objects, insider=insider, outsider=outsider,
+                 outsider_client=api(outsider, [other_estate]))
+
+
+def test_routes_were_collected():
+    """Given the URLconf, the collection finds the registry, the accounts API and the pages (a guard against a
+    collection that silently finds nothing and so proves nothing)."""
+    assert ("GET", "/estates/{estate_id}/houses/{house_id}") in {(r.method, r.path) for r in API_ROUTES}
+    assert len(ESTATE_API_ROUTES) >= 20
+    assert {"e/<int:estate_id>/", "e/<int:estate_id>/console/"} <= {r.route for r in ESTATE_PAGES}
+
+
+@pytest.mark.parametrize("route", API_ROUTES + PAGE_ROUTES, ids=str)
+def test_every_route_parameter_is_known(route):
+    unknown = [p for p in route.params if p not in PARAMETER_OBJECTS]
+    assert not unknown, (f"{route} takes {unknown}: add each to PARAMETER_OBJECTS in tests/test_isolation.py (and "
+                         f"create that object in estate A in the `world` fixture) so that isolation is tested.")
+
+
+@pytest.mark.parametrize("route", [r for r in API_ROUTES if not r.estate_scoped], ids=str)
+def test_every_non_estate_api_route_has_its_own_story(route):
+    assert (route.method, route.path) in NON_ESTATE_API_ROUTES, (
+        f"{route} is not under /estates/{{estate_id}}/. Either move it there (then it is tested generically) or add "
+        f"it to NON_ESTATE_API_ROUTES with a test of what it shows to whom.")
+    assert route.public == ((route.method, route.path) in PUBLIC_API_ROUTES), f"{route}: unexpected authentication"
+
+
+# --- the API -----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("route", ESTATE_API_ROUTES, ids=str)
+def test_member_of_another_estate_gets_404(world, route):
+    """Given B's manager with a token for B, when they call any of A's routes, then 404 not_found."""
+    response = send(world.outsider_client, route.method, build_call(route, world.ids))
+    assert_not_found(response, str(route))
+
+
+@pytest.mark.parametrize("route", OBJECT_API_ROUTES, ids=str)
+def test_objects_of_another_estate_are_not_found_through_ones_own(world, route):
+    """Given B's manager, when they name their own estate B in the URL but A's building, house, person... then
+    404: objects are looked up within the estate of the URL."""
+    before = {k: type(o).objects.filter(pk=o.pk).values().first() for k, o in world.objects.items()}
+    response = send(world.outsider_client, route.method, build_call(route, world.ids_in(world.other_estate)))
+    assert_not_found(response, str(route))
+    assert {k: type(o).objects.filter(pk=o.pk).values().first() for k, o in world.objects.items()} == before
+
+
+@pytest.mark.parametrize("route", [r for r in API_ROUTES if not r.public], ids=str)
+def test_anonymous_caller_gets_401(world, route):
+    response = send(Client(), route.method, build_call(route, world.ids))
+    assert response.status_code == 401, f"{route}: {response.status_code} {response.content[:300]}"
+    assert response.json()["code"] == "unauthenticated"
+
+
+@pytest.mark.parametrize("route", [r for r in ESTATE_API_ROUTES if not r.safe], ids=str)
+def test_authentication_comes_before_validation(world, route):
+    """An anonymous caller learns nothing from the validator either: a broken body still gets 401, not 422."""
+    call = build_call(route, world.ids)
+    response = Client().generic(route.method, call.url, data=b"{not json", content_type="application/json")
+    assert response.status_code == 401, f"{route}: {response.status_code}"
+
+
+@pytest.mark.parametrize("route", [r for r in API_ROUTES if not r.public], ids=str)
+def test_unknown_bearer_token_gets_401(world, route):
+    client = Client(HTTP_AUTHORIZATION="Bearer gz_not-a-token-of-anyone")
+    response = send(client, route.method, build_call(route, world.ids))
+    assert response.status_code == 401, f"{route}: {response.status_code}"
+
+
+@pytest.mark.parametrize("route", ESTATE_API_ROUTES, ids=str)
+def test_token_scoped_to_another_estate_gets_404_even_for_a_member(world, member, api, route):
+    """Given a user who manages both A and B, with a token scoped to B only, then A's routes answer 404."""
+    both = member("manager", world.other_estate, user=world.insider)
+    response = send(api(both, [world.other_estate]), route.method, build_call(route, world.ids))
+    assert_not_found(response, str(route))
+
+
+@pytest.mark.parametrize("route", ESTATE_READ_ROUTES, ids=str)
+def test_control_own_manager_reads_every_route(world, api, route):
+    """The control: A's manager, with a token for A, reads every route with the same ids (so a 404 above is a
+    refusal, not a wrong URL)."""
+    response = send(api(world.insider, [world.estate]), route.method, build_call(route, world.ids))
+    assert response.status_code == 200, f"{route}: {response.status_code} {response.content[:300]}"
+
+
+def test_resident_gets_404_for_a_house_that_is_not_theirs(world, member, api):
+    """Given a resident of A living in one house, when they ask for another house of A, then 404, not 403: they
+    cannot even learn that it exists."""
+    resident = member("owner", world.estate)
+    home = HouseFactory(unit=world.objects["unit"], number="1501")
+    ResidencyFactory(house=home, person=PersonFactory(estate=world.estate, mobile=resident.phone, user=resident))
+    client = api(resident, [world.estate])
+    url = f"/api/v1/estates/{world.estate.pk}/houses/"
+    assert client.get(url + str(home.pk)).status_code == 200
+    assert_not_found(client.get(url + str(world.objects["house"].pk)), "another resident's house")
+    listed = client.get(f"/api/v1/estates/{world.estate.pk}/houses").json()["items"]
+    assert [h["id"] for h in listed] == [home.pk]
+
+    pages = Client()
+    pages.force_login(resident)
+    portal = resolve_url("estate:my_house", estate_id=world.estate.pk, house_id=world.objects["house"].pk)
+    assert pages.get(portal).status_code == 404
+    # The staff console refuses residents as a whole (the same answer for any house id, existing or not), so it
+    # tells them nothing about which houses exist.
+    console = resolve_url("estate:house", estate_id=world.estate.pk, house_id=world.objects["house"].pk)
+    missing = resolve_url("estate:house", estate_id=world.estate.pk, house_id=10**9)
+    assert pages.get(console).status_code == pages.get(missing).status_code in {403, 404}
+
+
+# --- the non-estate API routes -------------------------------------------------------------------------------------
+def test_anonymous_may_only_sign_in(world):
+    response = Client().post("/api/v1/auth/token", {"phone": world.insider.phone, "password": "wrong-password-1"},
+                             content_type="application/json")
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_credentials"
+
+
+def test_estates_lists_only_the_callers_estates(world, api):
+    body = world.outsider_client.get("/api/v1/estates").json()
+    assert [e["id"] for e in body] == [world.other_estate.pk]
+
+
+def test_estates_lists_only_the_tokens_estates(world, member, api):
+    member("manager", world.other_estate, user=world.insider)
+    body = api(world.insider, [world.other_estate]).get("/api/v1/estates").json()
+    assert [e["id"] for e in body] == [world.other_estate.pk]
+
+
+def test_me_shows_only_the_callers_memberships(world):
+    body = world.outsider_client.get("/api/v1/me").json()
+    assert body["id"] == world.outsider.pk
+    assert [m["estate"]["id"] for m in body["memberships"]] == [world.other_estate.pk]
+
+
+def test_tokens_lists_only_the_callers_tokens(world):
+    body = world.outsider_client.get("/api/v1/tokens").json()
+    assert world.objects["token"].pk not in {t["id"] for t in body}
+    assert set(ApiToken.objects.filter(pk__in=[t["id"] for t in body]).values_list("user_id", flat=True)) == {
+        world.outsider.pk}
+
+
+def test_another_users_token_cannot_be_revoked(world):
+    token = world.objects["token"]
+    response = world.outsider_client.delete(f"/api/v1/tokens/{token.pk}")
+    assert_not_found(response, "another user's token")
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
+def test_no_token_can_be_minted_for_an_estate_one_does_not_belong_to(world):
+    response = world.outsider_client.post("/api/v1/tokens", {"name": "x", "estate_ids": [world.estate.pk]},
+                                          content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_token_scope"
+    assert all(world.estate.pk not in t.estate_ids for t in ApiToken.objects.filter(user=world.outsider))
+
+
+# --- pages ---------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("route", ESTATE_PAGES, ids=str)
+def test_page_of_another_estate_is_404(world, route, method):
+    client = Client()
+    client.force_login(world.outsider)
+    response = getattr(client, method)(page_url(route, world.ids))
+    assert response.status_code == 404, f"{route} ({method}): {response.status_code}"
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("route", ESTATE_PAGES, ids=str)
+def test_anonymous_visitor_is_sent_to_log_in(world, route, method):
+    path = page_url(route, world.ids)
+    assert_login_redirect(getattr(Client(), method)(path), path)
+
+
+@pytest.mark.parametrize("route", ESTATE_PAGES, ids=str)
+def test_control_own_manager_opens_every_page(world, route):
+    """The control for the pages: A's manager (who also lives in A's house) opens each with the same ids."""
+    client = Client()
+    client.force_login(world.insider)
+    response = client.get(page_url(route, world.ids))
+    assert response.status_code == 200, f"{route}: {response.status_code}"
+
+
+@pytest.mark.parametrize("route", [r for r in OTHER_PAGES if r.route not in PUBLIC_PAGES], ids=str)
+def test_anonymous_visitor_is_sent_to_log_in_outside_estates(world, route):
+    path = page_url(route, world.ids)
+    assert_login_redirect(Client().get(path), path)

@@ -1,0 +1,134 @@
+"""The OpenAPI document at /api/v1/openapi.json: served, structurally sound, complete, and every operation
+described, tagged and documented with its errors in the one error shape."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from tests.test_isolation import API_ROUTES, ApiRoute
+
+_PATH_PARAM = re.compile(r"\{(\w+)\}")
+METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+@pytest.fixture(scope="module")
+def doc(django_db_blocker):
+    with django_db_blocker.unblock():
+        response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    return response.json()
+
+
+def operations(doc):
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            if method in METHODS:
+                yield path, method, operation
+
+
+def _resolve(doc, ref: str):
+    assert ref.startswith("#/"), f"only local references are expected: {ref}"
+    node = doc
+    for part in ref[2:].split("/"):
+        assert part in node, f"dangling reference {ref}"
+        node = node[part]
+    return node
+
+
+def _refs(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                yield value
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def test_the_document_is_openapi_3_with_title_version_and_description(doc):
+    assert doc["openapi"].startswith("3.")
+    assert doc["info"]["title"] and doc["info"]["version"] == "1"
+    assert "not_found" in doc["info"]["description"] or "404" in doc["info"]["description"]
+    assert doc["paths"]
+
+
+def test_every_path_item_is_well_formed(doc):
+    for path, item in doc["paths"].items():
+        assert path.startswith("/api/v1/"), path
+        assert set(item) <= METHODS | {"parameters", "summary", "description"}, (path, set(item))
+
+
+def test_every_operation_is_well_formed(doc):
+    seen_ids = set()
+    for path, method, operation in operations(doc):
+        where = f"{method.upper()} {path}"
+        assert operation.get("operationId"), where
+        assert operation["operationId"] not in seen_ids, f"duplicate operationId at {where}"
+        seen_ids.add(operation["operationId"])
+        assert operation.get("responses"), where
+        for status, response in operation["responses"].items():
+            assert re.fullmatch(r"[1-5]\d\d|default", status), (where, status)
+            assert response.get("description"), (where, status)
+        for parameter in operation.get("parameters", []):
+            assert parameter["in"] in {"path", "query", "header", "cookie"}, where
+            assert "schema" in parameter or "content" in parameter, where
+        declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+        assert declared == set(_PATH_PARAM.findall(path)), f"{where}: path parameters {declared}"
+        assert all(p["required"] for p in operation.get("parameters", []) if p["in"] == "path"), where
+        if "requestBody" in operation:
+            assert operation["requestBody"]["content"], where
+
+
+def test_every_reference_resolves(doc):
+    refs = set(_refs(doc))
+    assert refs, "a document with schemas has references"
+    for ref in refs:
+        _resolve(doc, ref)
+
+
+def test_the_security_schemes_used_are_declared(doc):
+    schemes = doc["components"]["securitySchemes"]
+    assert schemes["TokenAuth"]["scheme"] == "bearer"
+    for path, method, operation in operations(doc):
+        for requirement in operation.get("security", []):
+            assert set(requirement) <= set(schemes), (method, path)
+
+
+@pytest.mark.parametrize("route", API_ROUTES, ids=str)
+def test_every_route_is_documented_with_a_summary_tags_and_its_errors(doc, route: ApiRoute):
+    path = "/api/v1" + route.path
+    assert path in doc["paths"], f"{route} is missing from the document"
+    operation = doc["paths"][path].get(route.method.lower())
+    assert operation is not None, f"{route} is missing from the document"
+    assert operation.get("summary", "").strip(), f"{route} has no summary"
+    assert operation.get("tags"), f"{route} has no tags"
+    assert bool(operation.get("security")) != route.public
+    errors = {int(s) for s in operation["responses"] if s.startswith(("4", "5"))}
+    assert 401 in errors, f"{route}: no 401 documented"
+    if route.estate_scoped:
+        assert {403, 404} <= errors, f"{route}: 403/404 not documented"
+    for status in errors:
+        schema = operation["responses"][str(status)]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/ErrorOut"}, (route, status)
+
+
+def test_the_error_shape_is_documented(doc):
+    error = doc["components"]["schemas"]["ErrorOut"]
+    assert set(error["required"]) >= {"code", "message", "messages"}
+    assert set(error["properties"]) == {"code", "message", "messages", "detail"}
+
+
+def test_the_document_lists_nothing_that_is_not_routed(doc):
+    routed = {("/api/v1" + r.path, r.method.lower()) for r in API_ROUTES}
+    documented = {(path, method) for path, method, _operation in operations(doc)}
+    assert documented == routed
+
+
+def test_the_interactive_docs_render(db):
+    response = Client().get("/api/v1/docs")
+    assert response.status_code == 200
+    assert b"openapi.json" in response.content
