@@ -13,11 +13,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connections
-from django.db.models.signals import post_migrate
 
 from gongzhi.accounts.tests.factories import TEST_PASSWORD, MembershipFactory, UserFactory
-from gongzhi.core.db import _append_only_sql
 from gongzhi.estate.models import Building, House, ParkingLot, ParkingSpace, Person, Residency, Unit, Vehicle
 from gongzhi.estate.tests.factories import CompanyFactory, EstateFactory, make_id_number, make_plate
 
@@ -87,40 +84,6 @@ def screenshot():
     return take
 
 
-# --- a live database that can be emptied between tests -------------------------------------------------------
-
-# Tables the database itself keeps append-only (gongzhi.core.db.append_only). Their triggers also refuse the
-# DELETE/TRUNCATE that empties a transactional test's database afterwards, so the guard is lifted for that flush
-# only: dropped just before it, and put back by the post_migrate signal that Django's flush sends right after.
-APPEND_ONLY_TABLES = ["core_auditentry"]
-_RESTORE_UID = "gongzhi-tests-restore-append-only"
-
-
-def _append_only_guard(action: str, using: str = "default") -> None:
-    """Put the guard on ("create": dropped first if present, so it is never doubled) or take it off ("drop")."""
-    conn = connections[using]
-    with conn.cursor() as cursor:
-        for table in APPEND_ONLY_TABLES:
-            forward, backward = _append_only_sql(conn.vendor, table)
-            for sql in backward + (forward if action == "create" else []):
-                cursor.execute(sql)
-
-
-def _restore_after_flush(sender, using="default", **kwargs):
-    post_migrate.disconnect(dispatch_uid=_RESTORE_UID)
-    _append_only_guard("create", using)
-
-
-@pytest.fixture
-def live_db(transactional_db):
-    """A committed database the live server sees (transactional), emptied after the test with the append-only
-    guard lifted for that flush alone."""
-    _append_only_guard("create")
-    yield
-    _append_only_guard("drop")
-    post_migrate.connect(_restore_after_flush, weak=False, dispatch_uid=_RESTORE_UID)
-
-
 # --- a registry that looks like a real estate ------------------------------------------------------------------
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -140,7 +103,7 @@ class World:
 
 
 @pytest.fixture
-def world(live_db):
+def world(transactional_db):
     """明强小区: 6 buildings × 2 units × 18 floors × 4 houses with owners, families, tenants, cars and parking;
     house 3-2-1502 belongs to 王芳 (a resident with a login) and her family; 陈静 works at the front desk."""
     rng = random.Random(2026)

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-# The database comes from the ``world`` fixture (``live_db``: transactional, so the live server sees it); no
+# The database comes from the ``world`` fixture (transactional, so the live server sees it; the root conftest lifts the append-only guard for the flush); no
 # django_db mark, whose autouse set-up would run before the append-only guard can be restored after the flush.
 pytestmark = pytest.mark.browser
 
