@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -16,6 +18,11 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# Benchmark floors (bench/http_bench.py): only when GONGZHI_BENCH_FLOORS=1, which only the benchmark's own server
+# sets, so production never serves them.
+if os.environ.get("GONGZHI_BENCH_FLOORS") == "1":
+    urlpatterns.append(path("bench/", include("config.bench_urls")))
 
 if settings.DEBUG:
     from django.conf.urls.static import static
