@@ -158,6 +158,9 @@ AXES_USERNAME_CALLABLE = "gongzhi.accounts.services.login_username_from_request"
 AXES_LOCKOUT_CALLABLE = "gongzhi.accounts.web.views.lockout_response"
 AXES_VERBOSE = False
 
+# How long who-holds-which-role and API tokens stay cached (0: never). Changes clear the cache at once; see
+# docs/adr/0006-access-cache.md for what that means with several server processes and no Redis.
+ACCESS_CACHE_SECONDS = int(os.environ.get("ACCESS_CACHE_SECONDS", "30"))
 API_TOKEN_DEFAULT_DAYS = int(os.environ.get("API_TOKEN_DEFAULT_DAYS", "90"))
 API_TOKEN_MAX_DAYS = int(os.environ.get("API_TOKEN_MAX_DAYS", "365"))
 

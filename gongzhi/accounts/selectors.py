@@ -1,15 +1,29 @@
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from .models import ApiToken, Membership, User
 
 
+def token_key(key_hash: str) -> str:
+    return f"gz:token:{key_hash}"
+
+
 def token_for_secret(raw: str) -> ApiToken | None:
+    """The usable token with this secret, with its user. Cached like memberships (gongzhi.core.access): revoking
+    a token, or any change to its user, deletes the cached copy (gongzhi.accounts.signals)."""
     from .services import hash_token
 
-    return (ApiToken.objects.select_related("user")
-            .filter(key_hash=hash_token(raw), revoked_at__isnull=True, expires_at__gt=timezone.now(),
-                    user__is_active=True)
-            .first())
+    key_hash = hash_token(raw)
+    token = cache.get(token_key(key_hash)) if settings.ACCESS_CACHE_SECONDS else None
+    if token is None:
+        token = (ApiToken.objects.select_related("user")
+                 .filter(key_hash=key_hash, revoked_at__isnull=True, user__is_active=True).first())
+        if token is None:
+            return None
+        if settings.ACCESS_CACHE_SECONDS:
+            cache.set(token_key(key_hash), token, settings.ACCESS_CACHE_SECONDS)
+    return token if token.expires_at > timezone.now() else None
 
 
 def token_list(*, user: User):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_logged_in
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +21,7 @@ from . import errors
 from .choices import Role
 from .models import ApiToken, Membership, User
 from .policies import MembershipPolicy
+from .selectors import token_key
 
 TOKEN_PREFIX = "gz_"
 
@@ -160,3 +162,5 @@ def token_touch(token: ApiToken) -> None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+        if settings.ACCESS_CACHE_SECONDS:
+            cache.set(token_key(token.key_hash), token, settings.ACCESS_CACHE_SECONDS)

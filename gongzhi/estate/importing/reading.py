@@ -264,18 +264,20 @@ class _XlsxReader(_Reader):
                          size=_mb(expanded), max=_mb(self.limits.max_uncompressed))
             raise StopReading()
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                workbook = xlsx.Workbook(archive)
+            workbook = xlsx.Workbook(data)
+            try:
                 sheets = []
                 for sheet in workbook.sheets:
                     raw = self.read_sheet(workbook, sheet)
                     if raw is not None:
                         sheets.append(raw)
                 return sheets
+            finally:
+                workbook.close()
         except StopReading:
             raise
         except Exception:
-            # Anything the XML or the archive throws at us means the same to the user: not a readable workbook.
+            # Anything openpyxl, the XML or the archive throws at us means the same to the user: not a readable workbook.
             logger.info("unreadable workbook", exc_info=True)
             problems.add("", None, "", "", _("The workbook cannot be read: it is damaged, encrypted or not an .xlsx "
                                              "file."))

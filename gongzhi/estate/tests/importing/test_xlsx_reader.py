@@ -1,5 +1,5 @@
 """Workbooks as Excel writes them (shared strings, rich text, phonetic guides, dates as numbers, sparse rows),
-which openpyxl, writing inline strings, never produces."""
+which openpyxl, writing inline strings, never produces; the reader must take both."""
 
 import datetime
 import io
@@ -14,6 +14,7 @@ NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 RNS = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+SML = "application/vnd.openxmlformats-officedocument.spreadsheetml"
 
 
 def excel_workbook(sheets: dict[str, list[list]], strings: list[str], date1904: bool = False) -> bytes:
@@ -31,7 +32,16 @@ def excel_workbook(sheets: dict[str, list[list]], strings: list[str], date1904: 
 
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        sheet_types = "".join(
+            f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{SML}.worksheet+xml"/>'
+            for i in range(1, len(sheets) + 1))
+        z.writestr("[Content_Types].xml",
+                   '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                   '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                   '<Default Extension="xml" ContentType="application/xml"/>'
+                   f'<Override PartName="/xl/workbook.xml" ContentType="{SML}.sheet.main+xml"/>'
+                   f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SML}.sharedStrings+xml"/>'
+                   f"{sheet_types}</Types>")
         z.writestr("_rels/.rels", f'<Relationships xmlns="{PKG}"><Relationship Id="rId1" '
                    f'Type="{DOC}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
         rels = [f'<Relationship Id="rId{i}" Type="{DOC}/worksheet" Target="worksheets/sheet{i}.xml"/>'
