@@ -129,8 +129,10 @@ def parse_share(value: Any) -> Decimal:
         else:
             share = Decimal(raw)
     except (InvalidOperation, ValueError, ZeroDivisionError):
+        # xgettext:no-python-format
         raise InvalidValue(_("not a share; write it as 0.5, 50% or 1/2")) from None
     if not share.is_finite():
+        # xgettext:no-python-format
         raise InvalidValue(_("not a share; write it as 0.5, 50% or 1/2"))
     share = share.quantize(SHARE_STEP, rounding=ROUND_HALF_UP)
     if not 0 < share <= 1:

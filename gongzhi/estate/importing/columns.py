@@ -153,6 +153,7 @@ RESIDENTS_SHEET = SheetSpec(
                choices=ResidencyKind, example=ResidencyKind.OWNER,
                aliases=("类型", "关系", "住户类型", "kind", "residency kind"), width=12),
         Column("share", "份额", "share",
+               # xgettext:no-python-format
                _("Co-owners only: the fraction of the house they own, as 0.5, 50% or 1/2. The shares of one house "
                  "may not add up to more than 1."),
                example="", aliases=("产权份额", "共有份额", "ownership share"), width=8),
