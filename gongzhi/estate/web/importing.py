@@ -19,6 +19,7 @@ from ..importing import (
 )
 from ..importing.planning import CREATE, UPSERT
 from ..importing.reading import Limits
+from .views import page_context
 
 
 class ImportForm(forms.Form):
@@ -65,7 +66,7 @@ def import_wizard(request):
                   "residencies": _("Residencies"), "vehicles": _("Vehicles")}
         counts = [(labels[kind], outcome) for kind, outcome in report.counts.items()]
     return render(request, "estate/import.html", {
-        "actor": actor, "form": form, "report": report, "counts": counts, "can_export": can_export(actor),
+        **page_context(request), "form": form, "report": report, "counts": counts, "can_export": can_export(actor),
         "max_mb": f"{Limits.from_settings().max_bytes / 1024 / 1024:.0f}",
     }, status=status)
 
