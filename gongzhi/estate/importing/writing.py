@@ -28,11 +28,10 @@ _ADAPTED = {"DecimalField", "DateField", "DateTimeField", "TimeField", "JSONFiel
 
 
 def _insert(model, objects: list) -> None:
-    """Insert and learn the primary keys, one multi-row INSERT … RETURNING per batch.
-
-    This is what bulk_create does on PostgreSQL and SQLite ≥ 3.35, without its per-value overhead (about half of
-    an import of 10,000 houses went there): values are taken as they are, except for the field types the
-    adapter needs prepared, which go through the field's own get_db_prep_save."""
+    """Insert and learn the primary keys: COPY on PostgreSQL, one multi-row INSERT … RETURNING per batch on SQLite
+    (docs/adr/0007). Values are taken as they are, except for the field types the adapter needs prepared, which go
+    through the field's own get_db_prep_save (bulk_create prepares every value, about half of an import of
+    10,000 houses went there)."""
     if not objects:
         return
     if not connection.features.can_return_rows_from_bulk_insert:  # pragma: no cover - old SQLite only
@@ -46,47 +45,65 @@ def _insert(model, objects: list) -> None:
         for f in fields:
             if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
                 setattr(obj, f.attname, now)
+    # per adapted field, a cache of prepared values: an import repeats the same few dates and areas many times
+    caches = [{} if f.get_internal_type() in _ADAPTED else None for f in fields]
+    if connection.vendor == "postgresql":
+        _copy(model, objects, fields, caches)
+        return
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     batch = max(1, min(BATCH, connection.ops.bulk_batch_size(fields, objects)))
-    unnest = ""
-    if connection.vendor == "postgresql":
-        batch = 5000
-        types = [f.db_type(connection).split("(")[0] for f in fields]
-        unnest = "UNNEST(" + ", ".join(f"(%s)::{t}[]" for t in types) + ") "
-    # per adapted field, a cache of prepared values: an import repeats the same few dates and areas many times
-    caches = [{} if f.get_internal_type() in _ADAPTED else None for f in fields]
     with connection.cursor() as cursor:
         for start in range(0, len(objects), batch):
             chunk = objects[start:start + batch]
-            params = []
-            for obj in chunk:
-                for f, cache in zip(fields, caches, strict=True):
-                    value = getattr(obj, f.attname)
-                    if cache is not None and value is not None:
-                        try:
-                            prepared = cache.get(value)
-                            if prepared is None:
-                                prepared = cache[value] = f.get_db_prep_save(value, connection)
-                        except TypeError:  # unhashable (JSON)
-                            prepared = f.get_db_prep_save(value, connection)
-                        value = prepared
-                    params.append(value)
-            # Only quoted table and column names, column types from the model and %s placeholders are formatted in.
-            if unnest:
-                # PostgreSQL: one array per column (as bulk_create does since Django 5.2); thousands of single
-                # placeholders cost more to pass through the driver than the insert itself.
-                width = len(fields)
-                params = [params[i::width] for i in range(width)]
-                sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT * FROM {unnest} "  # noqa: S608
-            else:
-                sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(chunk))} "  # noqa: S608
-            cursor.execute(sql + f"RETURNING {quote(meta.pk.column)}", params)
+            params = [_prepared(obj, fields, caches) for obj in chunk]
+            # Only quoted table and column names and %s placeholders are formatted in.
+            sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(chunk))} "  # noqa: S608
+            cursor.execute(sql + f"RETURNING {quote(meta.pk.column)}", [v for values in params for v in values])
             for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
-                obj.pk = pk
-                obj._state.adding = False
-                obj._state.db = connection.alias
+                _saved(obj, pk)
+
+
+def _prepared(obj, fields, caches) -> list:
+    values = []
+    for f, cache in zip(fields, caches, strict=True):
+        value = getattr(obj, f.attname)
+        if cache is not None and value is not None:
+            try:
+                prepared = cache.get(value)
+                if prepared is None:
+                    prepared = cache[value] = f.get_db_prep_save(value, connection)
+            except TypeError:  # unhashable (JSON)
+                prepared = f.get_db_prep_save(value, connection)
+            value = prepared
+        values.append(value)
+    return values
+
+
+def _saved(obj, pk) -> None:
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = connection.alias
+
+
+def _copy(model, objects: list, fields, caches) -> None:
+    """PostgreSQL: take the primary keys from the table's sequence in one query, then COPY the rows in (psycopg
+    streams them in C), an order of magnitude faster than INSERT for tens of thousands of rows."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    table, pk = meta.db_table, meta.pk.column
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                       [table, pk, len(objects)])
+        keys = [row[0] for row in cursor.fetchall()]
+        columns = ", ".join(quote(c) for c in [pk, *(f.column for f in fields)])
+        # Only the quoted table and column names are formatted in.
+        with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
+            for key, obj in zip(keys, objects, strict=True):
+                copy.write_row([key, *_prepared(obj, fields, caches)])
+    for key, obj in zip(keys, objects, strict=True):
+        _saved(obj, key)
 
 
 def _update(model, objects: list, fields: Iterable[str]) -> None:
