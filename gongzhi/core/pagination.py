@@ -37,7 +37,7 @@ def decode_cursor(cursor: str) -> int:
 
 def paginate(queryset, *, cursor: str | None = None, limit: int | None = None, descending: bool = False) -> Page:
     """Rows in primary-key order (newest first when ``descending``) after ``cursor``; ``next_cursor`` is None on
-    the last page."""
+    the last page. The rows may be model instances or ``values()`` dicts that include ``id``."""
     limit = max(1, min(limit or DEFAULT_LIMIT, MAX_LIMIT))
     qs = queryset.order_by("-pk" if descending else "pk")
     if cursor:
@@ -46,4 +46,7 @@ def paginate(queryset, *, cursor: str | None = None, limit: int | None = None, d
     rows = list(qs[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(items=rows, next_cursor=encode_cursor(rows[-1].pk) if more and rows else None)
+    if not (more and rows):
+        return Page(items=rows, next_cursor=None)
+    last = rows[-1]
+    return Page(items=rows, next_cursor=encode_cursor(last["id"] if isinstance(last, dict) else last.pk))

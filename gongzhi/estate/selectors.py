@@ -7,6 +7,7 @@ from gongzhi.core.errors import NotFound
 from gongzhi.core.normalize import clean_compact, clean_text
 
 from .models import Building, Estate, House, ParkingLot, ParkingSpace, Person, Residency, Unit, Vehicle
+from .policies import PersonPolicy
 from .validators import (
     BUILDING_SUFFIXES,
     NUMBER_SUFFIXES,
@@ -68,6 +69,31 @@ def house_list(*, actor: Actor, building_id: int | None = None, unit_id: int | N
     return qs
 
 
+# The API reads registry rows as dicts of just the columns it shows (``values()``): on this ORM, building model
+# instances with select_related of every column costs more than the database's own work (bench/README.md).
+HOUSE_FIELDS = ("id", "building_id", "building__name", "unit_id", "unit__name", "number", "floor", "kind", "area_m2",
+                "inner_area_m2", "area_source", "status", "developer_held")
+PERSON_FIELDS = ("id", "name", "mobile", "id_type", "id_number", "user_id")
+VEHICLE_FIELDS = ("id", "plate", "kind", "person_id", "person__name", "house_id", "house__building__name",
+                  "house__unit__name", "house__number", "ended_at")
+HOUSE_VEHICLE_FIELDS = ("id", "plate", "kind", "person_id", "person__name", "ended_at")
+HOUSE_SPACE_FIELDS = ("id", "lot_id", "lot__name", "number", "kind", "status", "holder__name", "area_m2")
+# A house's residencies with their persons, read through the house in the same query (one row per residency).
+HOUSE_RESIDENCY_FIELDS = {
+    "id": "residencies__id", "kind": "residencies__kind", "share": "residencies__share",
+    "is_representative": "residencies__is_representative", "start_date": "residencies__start_date",
+    "end_date": "residencies__end_date",
+}
+HOUSE_RESIDENT_FIELDS = {name: f"residencies__person__{name}" for name in PERSON_FIELDS}
+
+
+def house_rows(*, actor: Actor, building_id: int | None = None, unit_id: int | None = None,
+               kind: str | None = None, status: str | None = None, q: str | None = None) -> QuerySet:
+    """house_list as dicts of HOUSE_FIELDS: what the API lists."""
+    return house_list(actor=actor, building_id=building_id, unit_id=unit_id, kind=kind, status=status,
+                      q=q).values(*HOUSE_FIELDS)
+
+
 def house_query(text: str) -> Q:
     """A house as people write it: '3-2-1502', '3栋2单元1502', or just '1502'."""
     ref = parse_house_ref(text)
@@ -89,6 +115,29 @@ def house_get_for_actor(*, actor: Actor, house_id: int) -> House:
     return house
 
 
+def house_detail_rows(*, actor: Actor, house_id: int) -> dict:
+    """What house_get_for_actor and presenters.house_detail_data show, as dicts, in at most three queries: the
+    house with its residencies and their persons (one row per residency, in house_get_for_actor's order), its
+    current vehicles, its parking spaces. For those who may not see people (PersonPolicy), the house alone."""
+    houses = House.objects.restrict(actor).filter(pk=house_id)
+    if not PersonPolicy.can(actor, "view"):
+        row = houses.values(*HOUSE_FIELDS).first()
+        if row is None:
+            raise NotFound()
+        return {"house": row, "residencies": [], "vehicles": [], "parking_spaces": []}
+    rows = list(houses.values(*HOUSE_FIELDS, *HOUSE_RESIDENCY_FIELDS.values(), *HOUSE_RESIDENT_FIELDS.values())
+                .order_by("residencies__end_date", "residencies__kind", "residencies__pk"))
+    if not rows:
+        raise NotFound()
+    residencies = [{**{k: r[c] for k, c in HOUSE_RESIDENCY_FIELDS.items()},
+                    "person": {k: r[c] for k, c in HOUSE_RESIDENT_FIELDS.items()}}
+                   for r in rows if r["residencies__id"] is not None]
+    # In the database's order, as house_get_for_actor's prefetches (an ORDER BY costs ~100 µs of ORM here).
+    vehicles = list(Vehicle.objects.filter(house_id=house_id, ended_at__isnull=True).values(*HOUSE_VEHICLE_FIELDS))
+    spaces = list(ParkingSpace.objects.filter(house_id=house_id).values(*HOUSE_SPACE_FIELDS))
+    return {"house": rows[0], "residencies": residencies, "vehicles": vehicles, "parking_spaces": spaces}
+
+
 def house_by_ref(*, actor: Actor, building: str, unit: str, number: str) -> House | None:
     return (House.objects.restrict(actor).select_related("building", "unit")
             .filter(building__name=strip_label(building, *BUILDING_SUFFIXES),
@@ -107,6 +156,20 @@ def person_list(*, actor: Actor, q: str | None = None) -> QuerySet:
     if q:
         qs = qs.filter(person_query(q))
     return qs
+
+
+def could_be_person(text: str) -> bool:
+    """A house as people write it ('3-2-1502', '3栋2单元1502') is not a name, nor the last digits of a mobile
+    typed in groups ('1234-5678'); a whole mobile number that happens to look like one ('138-1234-1234') is still
+    a mobile. Skipping the person search then saves a scan of the estate's persons (a suffix match uses no
+    index)."""
+    if parse_house_ref(text) is None:
+        return True
+    try:
+        parse_mobile(text)
+    except InvalidValue:
+        return False
+    return True
 
 
 def person_query(text: str) -> Q:
@@ -200,12 +263,23 @@ SEARCH_LIMIT = 20
 
 def registry_search(*, actor: Actor, q: str) -> dict[str, list]:
     """One box for house numbers, names, mobiles and plates, as the front desk types them."""
+    return _search(actor, q, houses=house_list, persons=lambda qs: qs, vehicles=lambda qs: qs)
+
+
+def registry_search_rows(*, actor: Actor, q: str) -> dict[str, list[dict]]:
+    """registry_search as dicts (HOUSE_FIELDS, PERSON_FIELDS, VEHICLE_FIELDS): what the API shows."""
+    return _search(actor, q, houses=house_rows, persons=lambda qs: qs.values(*PERSON_FIELDS),
+                   vehicles=lambda qs: qs.values(*VEHICLE_FIELDS))
+
+
+def _search(actor: Actor, q: str, *, houses, persons, vehicles) -> dict[str, list]:
     text = (q or "").strip()
     if not text:
         return {"houses": [], "persons": [], "vehicles": []}
-    houses = list(house_list(actor=actor, q=text).order_by("pk")[:SEARCH_LIMIT])
-    persons = list(person_list(actor=actor, q=text).order_by("pk")[:SEARCH_LIMIT])
-    vehicles = []
+    found = {"houses": list(houses(actor=actor, q=text).order_by("pk")[:SEARCH_LIMIT]), "persons": [],
+             "vehicles": []}
+    if could_be_person(text):
+        found["persons"] = list(persons(person_list(actor=actor, q=text).order_by("pk"))[:SEARCH_LIMIT])
     if len(text) >= 3 and not text.isdigit() and could_be_in_plate(plate_fragment(text)):
-        vehicles = list(vehicle_list(actor=actor, q=text).order_by("pk")[:SEARCH_LIMIT])
-    return {"houses": houses, "persons": persons, "vehicles": vehicles}
+        found["vehicles"] = list(vehicles(vehicle_list(actor=actor, q=text).order_by("pk"))[:SEARCH_LIMIT])
+    return found

@@ -7,13 +7,16 @@ from gongzhi.core.pagination import paginate
 
 from .. import selectors, services
 from ..presenters import (
-    house_data,
     house_detail_data,
+    house_detail_row_data,
+    house_row_data,
     person_data,
     person_detail_data,
+    person_row_data,
     residency_data,
     space_data,
     vehicle_data,
+    vehicle_row_data,
 )
 from .schemas import (
     BuildingDetailOut,
@@ -99,10 +102,10 @@ def building_detail(request, estate_id: int, building_id: int):
 def houses(request, estate_id: int, filters: Query[HouseFilters]):
     """``q`` takes a house as people write it: ``3-2-1502``, ``3栋2单元1502`` or just ``1502``."""
     actor = api_actor(request, estate_id)
-    qs = selectors.house_list(actor=actor, building_id=filters.building_id, unit_id=filters.unit_id,
+    qs = selectors.house_rows(actor=actor, building_id=filters.building_id, unit_id=filters.unit_id,
                               kind=filters.kind, status=filters.status, q=filters.q)
     page = paginate(qs, cursor=filters.cursor, limit=filters.limit)
-    return {"items": [house_data(h) for h in page.items], "next_cursor": page.next_cursor}
+    return {"items": [house_row_data(h) for h in page.items], "next_cursor": page.next_cursor}
 
 
 @router.post("/estates/{estate_id}/houses", response={201: HouseDetailOut}, summary="Add a house")
@@ -116,7 +119,7 @@ def house_create(request, estate_id: int, payload: HouseIn):
             summary="A house with its people (current and past), vehicles and parking spaces")
 def house_detail(request, estate_id: int, house_id: int):
     actor = api_actor(request, estate_id)
-    return house_detail_data(actor, selectors.house_get_for_actor(actor=actor, house_id=house_id))
+    return house_detail_row_data(actor, selectors.house_detail_rows(actor=actor, house_id=house_id))
 
 
 @router.patch("/estates/{estate_id}/houses/{house_id}", response=HouseDetailOut, summary="Correct a house")
@@ -224,7 +227,7 @@ def parking_spaces(request, estate_id: int, page: Query[PageQuery], lot_id: int 
             summary="Search by house number, name, mobile or plate")
 def search(request, estate_id: int, q: str):
     actor = api_actor(request, estate_id)
-    found = selectors.registry_search(actor=actor, q=q)
-    return {"houses": [house_data(h) for h in found["houses"]],
-            "persons": [person_data(actor, p) for p in found["persons"]],
-            "vehicles": [vehicle_data(v) for v in found["vehicles"]]}
+    found = selectors.registry_search_rows(actor=actor, q=q)
+    return {"houses": [house_row_data(h) for h in found["houses"]],
+            "persons": [person_row_data(actor, p) for p in found["persons"]],
+            "vehicles": [vehicle_row_data(v) for v in found["vehicles"]]}
