@@ -50,6 +50,11 @@ class HousePolicy(RegistryPolicy):
             return obj is None or my_house_ids(actor).filter(house_id=obj.pk).exists()
         return False
 
+    @staticmethod
+    def sees_every_house(actor: Actor) -> bool:
+        """Whether ``scope`` leaves the estate's houses unfiltered for viewing (prepared reads rely on it)."""
+        return RegistryPolicy.can(actor, "view")
+
     @classmethod
     def scope(cls, actor: Actor, qs: QuerySet, action: str = "view") -> QuerySet:
         if RegistryPolicy.can(actor, action):
@@ -71,9 +76,14 @@ class PersonPolicy:
             return actor.has_any(REGISTRY_WRITE_ROLES)
         return False
 
+    @staticmethod
+    def sees_everyone(actor: Actor) -> bool:
+        """Whether ``scope`` leaves the estate's people unfiltered for viewing (prepared reads rely on it)."""
+        return actor.has_any(STAFF_VIEW)
+
     @classmethod
     def scope(cls, actor: Actor, qs: QuerySet, action: str = "view") -> QuerySet:
-        if action == "view" and actor.has_any(STAFF_VIEW):
+        if action == "view" and cls.sees_everyone(actor):
             return qs
         if action in {"change", "import", "export"} and actor.has_any(REGISTRY_WRITE_ROLES):
             return qs

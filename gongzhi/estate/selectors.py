@@ -5,9 +5,11 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from gongzhi.core.access import Actor
 from gongzhi.core.errors import NotFound
 from gongzhi.core.normalize import clean_compact, clean_text
+from gongzhi.core.pagination import Page, paginate
+from gongzhi.core.prepared import PreparedValues
 
 from .models import Building, Estate, House, ParkingLot, ParkingSpace, Person, Residency, Unit, Vehicle
-from .policies import PersonPolicy
+from .policies import HousePolicy, PersonPolicy
 from .validators import (
     BUILDING_SUFFIXES,
     NUMBER_SUFFIXES,
@@ -118,24 +120,69 @@ def house_get_for_actor(*, actor: Actor, house_id: int) -> House:
 def house_detail_rows(*, actor: Actor, house_id: int) -> dict:
     """What house_get_for_actor and presenters.house_detail_data show, as dicts, in at most three queries: the
     house with its residencies and their persons (one row per residency, in house_get_for_actor's order), its
-    current vehicles, its parking spaces. For those who may not see people (PersonPolicy), the house alone."""
-    houses = House.objects.restrict(actor).filter(pk=house_id)
-    if not PersonPolicy.can(actor, "view"):
-        row = houses.values(*HOUSE_FIELDS).first()
-        if row is None:
-            raise NotFound()
-        return {"house": row, "residencies": [], "vehicles": [], "parking_spaces": []}
-    rows = list(houses.values(*HOUSE_FIELDS, *HOUSE_RESIDENCY_FIELDS.values(), *HOUSE_RESIDENT_FIELDS.values())
-                .order_by("residencies__end_date", "residencies__kind", "residencies__pk"))
+    current vehicles, its parking spaces. For those who may not see people (PersonPolicy), the house alone.
+    Staff who see every house and person (the front desk's case) run the same queries prepared."""
+    personal = PersonPolicy.can(actor, "view")
+    prepared = HousePolicy.sees_every_house(actor) and PersonPolicy.sees_everyone(actor)
+    if prepared:
+        rows = _HOUSE_WITH_RESIDENTS(estate_id=actor.estate.pk, house_id=house_id)
+    elif personal:
+        rows = list(House.objects.restrict(actor).filter(pk=house_id).values(*HOUSE_WITH_RESIDENTS)
+                    .order_by(*HOUSE_RESIDENTS_ORDER))
+    else:
+        rows = list(House.objects.restrict(actor).filter(pk=house_id).values(*HOUSE_FIELDS)[:1])
     if not rows:
         raise NotFound()
+    if not personal:
+        return {"house": rows[0], "residencies": [], "vehicles": [], "parking_spaces": []}
     residencies = [{**{k: r[c] for k, c in HOUSE_RESIDENCY_FIELDS.items()},
                     "person": {k: r[c] for k, c in HOUSE_RESIDENT_FIELDS.items()}}
                    for r in rows if r["residencies__id"] is not None]
-    # In the database's order, as house_get_for_actor's prefetches (an ORDER BY costs ~100 µs of ORM here).
-    vehicles = list(Vehicle.objects.filter(house_id=house_id, ended_at__isnull=True).values(*HOUSE_VEHICLE_FIELDS))
-    spaces = list(ParkingSpace.objects.filter(house_id=house_id).values(*HOUSE_SPACE_FIELDS))
+    if prepared:
+        vehicles, spaces = _HOUSE_VEHICLES(house_id=house_id), _HOUSE_SPACES(house_id=house_id)
+    else:
+        vehicles, spaces = list(_house_vehicles(house_id)), list(_house_spaces(house_id))
     return {"house": rows[0], "residencies": residencies, "vehicles": vehicles, "parking_spaces": spaces}
+
+
+HOUSE_WITH_RESIDENTS = (*HOUSE_FIELDS, *HOUSE_RESIDENCY_FIELDS.values(), *HOUSE_RESIDENT_FIELDS.values())
+HOUSE_RESIDENTS_ORDER = ("residencies__end_date", "residencies__kind", "residencies__pk")
+
+
+def _house_vehicles(house_id):
+    # In the database's order, as house_get_for_actor's prefetches (an ORDER BY costs ~100 µs of ORM here).
+    return Vehicle.objects.filter(house_id=house_id, ended_at__isnull=True).values(*HOUSE_VEHICLE_FIELDS)
+
+
+def _house_spaces(house_id):
+    return ParkingSpace.objects.filter(house_id=house_id).values(*HOUSE_SPACE_FIELDS)
+
+
+_HOUSE_WITH_RESIDENTS = PreparedValues(
+    lambda estate_id, house_id: House.objects.filter(estate_id=estate_id, pk=house_id)
+    .values(*HOUSE_WITH_RESIDENTS).order_by(*HOUSE_RESIDENTS_ORDER), "estate_id", "house_id")
+_HOUSE_VEHICLES = PreparedValues(_house_vehicles, "house_id")
+_HOUSE_SPACES = PreparedValues(_house_spaces, "house_id")
+_HOUSE_BY_REF = PreparedValues(
+    lambda estate_id, building, unit, number: House.objects.filter(
+        estate_id=estate_id, building__name=building, unit__name=unit, number=number).values(*HOUSE_FIELDS),
+    "estate_id", "building", "unit", "number")
+
+
+def house_page(*, actor: Actor, building_id: int | None = None, unit_id: int | None = None,
+               kind: str | None = None, status: str | None = None, q: str | None = None,
+               cursor: str | None = None, limit: int | None = None) -> Page:
+    """The API's house list: house_rows, paginated. A house reference alone ('3-2-1502') names at most one house
+    (a number is unique in its unit), which staff who see every house look up with a prepared query."""
+    ref = parse_house_ref(q) if q else None
+    if ref and not (building_id or unit_id or kind or status or cursor) and HousePolicy.sees_every_house(actor):
+        return Page(items=_houses_by_ref(actor, ref), next_cursor=None)
+    qs = house_rows(actor=actor, building_id=building_id, unit_id=unit_id, kind=kind, status=status, q=q)
+    return paginate(qs, cursor=cursor, limit=limit)
+
+
+def _houses_by_ref(actor: Actor, ref) -> list[dict]:
+    return _HOUSE_BY_REF(estate_id=actor.estate.pk, building=ref.building, unit=ref.unit, number=ref.number)
 
 
 def house_by_ref(*, actor: Actor, building: str, unit: str, number: str) -> House | None:
@@ -276,8 +323,12 @@ def _search(actor: Actor, q: str, *, houses, persons, vehicles) -> dict[str, lis
     text = (q or "").strip()
     if not text:
         return {"houses": [], "persons": [], "vehicles": []}
-    found = {"houses": list(houses(actor=actor, q=text).order_by("pk")[:SEARCH_LIMIT]), "persons": [],
-             "vehicles": []}
+    ref = parse_house_ref(text)
+    if houses is house_rows and ref is not None and HousePolicy.sees_every_house(actor):
+        found_houses = _houses_by_ref(actor, ref)
+    else:
+        found_houses = list(houses(actor=actor, q=text).order_by("pk")[:SEARCH_LIMIT])
+    found = {"houses": found_houses, "persons": [], "vehicles": []}
     if could_be_person(text):
         found["persons"] = list(persons(person_list(actor=actor, q=text).order_by("pk"))[:SEARCH_LIMIT])
     if len(text) >= 3 and not text.isdigit() and could_be_in_plate(plate_fragment(text)):

@@ -102,9 +102,9 @@ def building_detail(request, estate_id: int, building_id: int):
 def houses(request, estate_id: int, filters: Query[HouseFilters]):
     """``q`` takes a house as people write it: ``3-2-1502``, ``3栋2单元1502`` or just ``1502``."""
     actor = api_actor(request, estate_id)
-    qs = selectors.house_rows(actor=actor, building_id=filters.building_id, unit_id=filters.unit_id,
-                              kind=filters.kind, status=filters.status, q=filters.q)
-    page = paginate(qs, cursor=filters.cursor, limit=filters.limit)
+    page = selectors.house_page(actor=actor, building_id=filters.building_id, unit_id=filters.unit_id,
+                                kind=filters.kind, status=filters.status, q=filters.q, cursor=filters.cursor,
+                                limit=filters.limit)
     return {"items": [house_row_data(h) for h in page.items], "next_cursor": page.next_cursor}
 
 
