@@ -1,5 +1,6 @@
 """Database helpers that must work the same on SQLite and PostgreSQL."""
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import migrations
 
 
@@ -26,7 +27,7 @@ def _append_only_sql(vendor: str, table: str) -> tuple[list[str], list[str]]:
             f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};",
         ]
     else:  # pragma: no cover - other engines are not supported
-        raise NotImplementedError(f"append-only tables are not implemented for {vendor}")
+        raise ImproperlyConfigured(f"Gongzhi runs on SQLite or PostgreSQL, not {vendor}")
     return forward, backward
 
 

@@ -10,6 +10,7 @@ import csv
 import io
 import logging
 import zipfile
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,14 +113,15 @@ def read_file(filename: str, data: bytes, problems: Problems, limits: Limits, si
     return sheets
 
 
-class _Reader:
+class _Reader(ABC):
     def __init__(self, problems: Problems, limits: Limits):
         self.problems = problems
         self.limits = limits
         self.row_count = 0
 
-    def read(self, data: bytes) -> list[RawSheet]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def read(self, data: bytes) -> list[RawSheet]:
+        """The sheets of the file, or StopReading after reporting why the file cannot be read."""
 
     # --- headers ------------------------------------------------------------------------------------------
     def sheet_for(self, title: str, header: tuple, header_row: int, by_title: SheetSpec | None) -> RawSheet | None:
