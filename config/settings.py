@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs' Swagger UI from our own static files, not from a CDN (often unreachable in China)
     "axes",
     "huey.contrib.djhuey",
     "gongzhi.core",
@@ -157,6 +158,17 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "gongzhi.accounts.services.login_username_from_request"
 AXES_LOCKOUT_CALLABLE = "gongzhi.accounts.web.views.lockout_response"
 AXES_VERBOSE = False
+
+# Reverse proxies in front of the app (nginx, a load balancer): how many hops to trust, so that lockout and
+# throttling see the client's address (the n-th X-Forwarded-For entry from the right) and not the proxy's for
+# everybody. 0: the app is reached directly and X-Forwarded-For, which any client can forge, is ignored.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "gongzhi.accounts.services.client_ip"
+NINJA_NUM_PROXIES = TRUSTED_PROXY_COUNT
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
 
 # How long who-holds-which-role and API tokens stay cached (0: never). Changes clear the cache at once; see
 # docs/adr/0006-access-cache.md for what that means with several server processes and no Redis.

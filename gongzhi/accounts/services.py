@@ -26,6 +26,17 @@ from .selectors import token_key
 TOKEN_PREFIX = "gz_"
 
 
+def client_ip(request) -> str:
+    """The client's address for lockout and throttling: REMOTE_ADDR, or behind settings.TRUSTED_PROXY_COUNT
+    proxies the address the outermost trusted proxy saw (X-Forwarded-For, counted from the right)."""
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def login_username_from_request(request, credentials=None) -> str | None:
     """The phone number that django-axes counts failures against (form field or credentials)."""
     if credentials and credentials.get("username"):
@@ -120,8 +131,12 @@ def hash_token(raw: str) -> str:
 
 
 @transaction.atomic
-def token_create(*, user: User, name: str, estate_ids: list[int], days: int | None = None) -> tuple[ApiToken, str]:
-    """A new token and its secret; the secret is shown once and never stored."""
+def token_create(*, user: User, name: str, estate_ids: list[int], days: int | None = None,
+                 via: ApiToken | None = None) -> tuple[ApiToken, str]:
+    """A new token and its secret; the secret is shown once and never stored.
+
+    ``via`` is the token the request came with, if any: a token may only hand out what it holds itself (no other
+    estate, no later expiry), so that a leaked integration token cannot widen or prolong itself."""
     days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
     if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
         raise DomainError(errors.TOKEN_EXPIRY_RANGE, code="invalid_expiry", max_days=settings.API_TOKEN_MAX_DAYS)
@@ -129,12 +144,18 @@ def token_create(*, user: User, name: str, estate_ids: list[int], days: int | No
     wanted = sorted(set(estate_ids))
     if not wanted or (not set(wanted) <= member_of and not user.is_superuser):
         raise DomainError(errors.TOKEN_NEEDS_ESTATE, code="invalid_token_scope")
+    expires_at = timezone.now() + timedelta(days=days)
+    if via is not None:
+        if not set(wanted) <= set(via.estate_ids):
+            raise DomainError(errors.TOKEN_SCOPE_WIDER, code="invalid_token_scope")
+        if expires_at > via.expires_at:
+            raise DomainError(errors.TOKEN_OUTLIVES, code="invalid_expiry")
     secret = secrets.token_urlsafe(32)
     prefix = secret[:8]
     raw = f"{TOKEN_PREFIX}{secret}"
     token = ApiToken.objects.create(user=user, name=name.strip()[:80] or "API", prefix=prefix,
                                     key_hash=hash_token(raw), estate_ids=wanted,
-                                    expires_at=timezone.now() + timedelta(days=days))
+                                    expires_at=expires_at)
     audit(user=user, estate=None, action="token.create", obj=token,
           after={"name": token.name, "estate_ids": wanted, "expires_at": token.expires_at.isoformat()})
     return token, raw

@@ -108,15 +108,24 @@ class PersonPolicy:
 
 
 class ResidencyPolicy(PersonPolicy):
-    """Who lives where: like persons; a resident sees the residencies of their own houses, past ones included."""
+    """Who lives where: like persons. A resident sees who lives in their own houses now, and their own past
+    records; not the earlier owners or tenants of the house (minimum necessary, 个人信息保护法 art. 6)."""
+
+    @staticmethod
+    def resident_scope(actor: Actor, qs: QuerySet) -> QuerySet:
+        from django.db.models import Q
+        from django.utils import timezone
+
+        not_ended = Q(end_date__isnull=True) | Q(end_date__gte=timezone.localdate())
+        return qs.filter(Q(house_id__in=my_house_ids(actor)), not_ended | Q(person__user=actor.user))
+
+
+class VehiclePolicy(PersonPolicy):
+    """Plates are movement data: a resident sees only the vehicles of their own houses, never others' plates."""
 
     @staticmethod
     def resident_scope(actor: Actor, qs: QuerySet) -> QuerySet:
         return qs.filter(house_id__in=my_house_ids(actor))
-
-
-class VehiclePolicy(ResidencyPolicy):
-    """Plates are movement data: a resident sees only the vehicles of their own houses, never others' plates."""
 
 
 class BuildingPolicy(RegistryPolicy):

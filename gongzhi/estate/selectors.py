@@ -9,7 +9,7 @@ from gongzhi.core.pagination import Page, paginate
 from gongzhi.core.prepared import PreparedValues
 
 from .models import Building, Estate, House, ParkingLot, ParkingSpace, Person, Residency, Unit, Vehicle
-from .policies import HousePolicy, PersonPolicy
+from .policies import HousePolicy, PersonPolicy, my_house_ids
 from .validators import (
     BUILDING_SUFFIXES,
     NUMBER_SUFFIXES,
@@ -105,7 +105,7 @@ def house_query(text: str) -> Q:
 
 
 def house_get_for_actor(*, actor: Actor, house_id: int) -> House:
-    residencies = Residency.objects.select_related("person").order_by("end_date", "kind", "pk")
+    residencies = Residency.objects.restrict(actor).select_related("person").order_by("end_date", "kind", "pk")
     house = (House.objects.restrict(actor).select_related("building", "unit")
              .prefetch_related(Prefetch("residencies", queryset=residencies),
                                Prefetch("vehicles", queryset=Vehicle.objects.filter(ended_at__isnull=True)
@@ -138,6 +138,9 @@ def house_detail_rows(*, actor: Actor, house_id: int) -> dict:
     residencies = [{**{k: r[c] for k, c in HOUSE_RESIDENCY_FIELDS.items()},
                     "person": {k: r[c] for k, c in HOUSE_RESIDENT_FIELDS.items()}}
                    for r in rows if r["residencies__id"] is not None]
+    if not prepared:  # a resident: only the residencies ResidencyPolicy shows them
+        shown = set(Residency.objects.restrict(actor).filter(house_id=house_id).values_list("id", flat=True))
+        residencies = [r for r in residencies if r["id"] in shown]
     if prepared:
         vehicles, spaces = _HOUSE_VEHICLES(house_id=house_id), _HOUSE_SPACES(house_id=house_id)
     else:
@@ -233,12 +236,19 @@ def person_query(text: str) -> Q:
 
 
 def person_get_for_actor(*, actor: Actor, person_id: int) -> Person:
+    """A person with their residencies and current vehicles. A resident looking at someone of their household
+    sees that person's ties to the resident's own houses only, never their other houses or cars elsewhere in the
+    estate (PIPL art. 6: no more than necessary); their own record they see whole."""
+    residencies = Residency.objects.select_related("house", "house__building", "house__unit")
+    vehicles = Vehicle.objects.filter(ended_at__isnull=True).select_related("person", "house__building",
+                                                                             "house__unit")
+    if not PersonPolicy.sees_everyone(actor):
+        mine = my_house_ids(actor)
+        residencies = residencies.filter(Q(house_id__in=mine) | Q(person__user=actor.user))
+        vehicles = vehicles.filter(Q(house_id__in=mine) | Q(person__user=actor.user))
     person = (Person.objects.restrict(actor)
-              .prefetch_related(Prefetch("residencies", queryset=Residency.objects
-                                         .select_related("house", "house__building", "house__unit")
-                                         .order_by("end_date", "pk")),
-                                Prefetch("vehicles", queryset=Vehicle.objects.filter(ended_at__isnull=True)
-                                         .select_related("person", "house__building", "house__unit")))
+              .prefetch_related(Prefetch("residencies", queryset=residencies.order_by("end_date", "pk")),
+                                Prefetch("vehicles", queryset=vehicles))
               .filter(pk=person_id).first())
     if person is None:
         raise NotFound()

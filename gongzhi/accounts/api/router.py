@@ -61,8 +61,10 @@ def tokens(request):
 
 @router.post("/tokens", response={201: TokenCreatedOut}, summary="Create an API token")
 def token_create(request, payload: TokenIn):
+    """A new token for estates you belong to. Called with a token, the new one may cover only that token's
+    estates and may not expire later than it (a leaked token cannot widen or prolong itself)."""
     token, raw = services.token_create(user=request.auth, name=payload.name, estate_ids=payload.estate_ids,
-                                       days=payload.days)
+                                       days=payload.days, via=getattr(request, "api_token", None))
     return Status(201, _token_out(token, raw))
 
 
