@@ -45,6 +45,8 @@ class DocumentedAPI(NinjaAPI):
                 if method in {"post", "put", "patch", "delete"}:
                     codes |= {409}
                 for code in sorted(codes):
+                    if code in operation["responses"]:  # declared by the route itself (ninja keys it by int)
+                        continue
                     operation["responses"].setdefault(str(code), {
                         "description": _ERROR_TEXT[code],
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},

@@ -207,6 +207,7 @@ class Planner:
         self.read_residency_kind = cells.ChoiceReader(ResidencyKind)
         # the plan
         self.houses: dict[HouseKey, HousePlan] = {}
+        self.rejected_houses: dict[HouseKey, tuple[str, int]] = {}  # new houses whose row in the file is wrong
         self.persons: list[PersonPlan] = []
         self.residencies: dict[tuple, ResidencyPlan] = {}
         self.vehicles: dict[str, VehiclePlan] = {}
@@ -281,6 +282,11 @@ class Planner:
 
     def house_row(self, r: _Row) -> None:
         key = self.house_key(r)
+        self._plan_house(r, key)
+        if key is not None and not r.ok and key not in self.houses:
+            self.rejected_houses.setdefault(key, (r.sheet.title, r.row))
+
+    def _plan_house(self, r: _Row, key: HouseKey | None) -> None:
         given: dict[str, Any] = {
             "floor": r.parse("floor", lambda v: cells.parse_int(v, -20, 300)),
             "kind": r.parse("kind", self.read_house_kind),
@@ -319,6 +325,12 @@ class Planner:
         if plan is not None:
             return plan
         existing = self.db_houses.get(key)
+        if existing is None and key in self.rejected_houses:
+            sheet, row = self.rejected_houses[key]
+            r.bad(column, _("House %(house)s is not in the registry yet and its row in this file (sheet %(sheet)s, "
+                            "row %(row)s) has a problem: fix that row first."),
+                  house=house_code(key), sheet=sheet, row=row)
+            return None
         if existing is None:
             r.bad(column, _("House %(house)s is neither in the registry nor in the houses sheet of this file."),
                   house=house_code(key))

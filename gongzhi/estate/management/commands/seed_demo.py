@@ -6,7 +6,9 @@ demo logins' password in line with DEMO_PASSWORD when that changed).
 
 import time
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from gongzhi.estate import demo
 
@@ -35,7 +37,9 @@ class Command(BaseCommand):
         out = self.stdout
         if result.created_estates:
             for name, counts in result.counts.items():
-                summary = ", ".join(f"{n} {model}" for model, n in counts.items())
+                with translation.override("en"):
+                    summary = ", ".join(f"{n} {apps.get_model('estate', model)._meta.verbose_name_plural}"
+                                        for model, n in counts.items())
                 out.write(f"Created {name}: {summary}")
         else:
             out.write("The demo estates already exist; nothing was changed in them.")

@@ -245,6 +245,16 @@ def test_a_resident_of_an_unknown_house_is_refused(rejected):
     assert "House 3-2-9999 is neither in the registry nor in the houses sheet" in error.reason_en
 
 
+def test_a_resident_of_a_new_house_whose_row_is_wrong_points_at_that_row(rejected):
+    # given a new house whose row in the houses sheet is wrong, and its owner in the residents sheet
+    data = xlsx({HOUSES: [HOUSE_HEADERS, house_row(area="80", inner="90")], RESIDENTS: [RESIDENT_HEADERS, resident_row()]})
+    report = rejected("registry.xlsx", data)
+    # then the resident's row sends the reader to the house's row instead of claiming the house is missing
+    error = problem(report, sheet=RESIDENTS, row=2, column="房号 number")
+    assert error.reason_en == ("House 3-2-1502 is not in the registry yet and its row in this file (sheet 房屋 houses, "
+                               "row 2) has a problem: fix that row first.")
+
+
 # --- duplicates and conflicts ---------------------------------------------------------------------------------
 
 
