@@ -43,6 +43,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.name or self.phone
 
+    def get_short_name(self) -> str:
+        return self.name or self.phone
+
+    def get_full_name(self) -> str:
+        return self.name or self.phone
+
 
 class Membership(models.Model):
     """A user's role in one estate. Revoking ends it (``ended_at``); the row stays for the record."""
