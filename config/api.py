@@ -6,6 +6,7 @@ from gongzhi.core.api import DocumentedAPI, install_error_handlers
 from gongzhi.core.api.router import router as audit_router
 from gongzhi.estate.api.importing import router as import_router
 from gongzhi.estate.api.router import router as estate_router
+from gongzhi.tickets.api.router import router as tickets_router
 
 api = DocumentedAPI(
     title="Gongzhi 共治 API",
@@ -28,3 +29,4 @@ api.add_router("/", accounts_router)
 api.add_router("/", estate_router)
 api.add_router("/", import_router)
 api.add_router("/", audit_router)
+api.add_router("/", tickets_router)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "gongzhi.core",
     "gongzhi.accounts",
     "gongzhi.estate",
+    "gongzhi.tickets",
 ]
 
 MIDDLEWARE = [

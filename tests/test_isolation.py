@@ -46,6 +46,7 @@ from gongzhi.estate.tests.factories import (
     UnitFactory,
     VehicleFactory,
 )
+from gongzhi.tickets.tests.factories import TicketFactory
 
 # Every path parameter a route may take, and where its value comes from in the world below (an object of
 # estate A). A route with a parameter missing here fails test_every_route_parameter_is_known.
@@ -63,6 +64,7 @@ PARAMETER_OBJECTS = {
     "token_id": "token",
     "entry_id": "audit_entry",
     "audit_id": "audit_entry",
+    "ticket_id": "ticket",
 }
 
 # API routes outside /estates/{estate_id}/: each has its own story below. A new one must be added here, with a test
@@ -319,12 +321,15 @@ def world(estate, other_estate, member, api) -> World:
     space = ParkingSpaceFactory(lot=lot, holder=person, house=house)
     token, _raw = token_create(user=insider, name="gate", estate_ids=[estate.pk])
     entry = audit(user=insider, estate=estate, action="house.create", obj=house, after={"number": "1502"})
+    ticket = TicketFactory(house=house, submitted_by=insider)
     objects = {"estate": estate, "building": building, "unit": unit, "house": house, "person": person,
                "residency": residency, "vehicle": vehicle, "lot": lot, "space": space,
                "membership": Membership.objects.get(user=insider, estate=estate), "token": token,
-               "audit_entry": entry}
+               "audit_entry": entry, "ticket": ticket}
     # Estate B has its own registry, so that a route answering from the wrong estate would have rows to show.
-    HouseFactory(unit=UnitFactory(building=BuildingFactory(estate=other_estate, name="3"), name="2"), number="1502")
+    house_b = HouseFactory(unit=UnitFactory(building=BuildingFactory(estate=other_estate, name="3"), name="2"),
+                           number="1502")
+    TicketFactory(house=house_b)
     outsider = member("manager", other_estate)
     return World(estate=estate, other_estate=other_estate, objects=objects, insider=insider, outsider=outsider,
                  outsider_client=api(outsider, [other_estate]))

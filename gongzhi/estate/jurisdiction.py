@@ -29,6 +29,8 @@ NATIONAL_RULES = {
     # Late fees: contractual, no national rate.
     "fees.late_fee_daily_rate": "0",
     "fees.late_fee_grace_days": 0,
+    # Tickets: a resolved or closed ticket may be sent back (reopened) within this many days of its resolution.
+    "tickets.reopen_days": 7,
 }
 
 JURISDICTION_PROFILES = {

@@ -182,7 +182,7 @@ def test_a_manager_reads_the_audit_log_and_opens_the_api_tokens(live_server, wor
     expect(page.locator("table tbody tr", has_text="Gate integration")).to_contain_text("Revoked")
     expect(page.locator("#new-token")).to_have_count(0)
     # and "My estates" offers both the portal and the console
-    page.get_by_role("link", name="My estates").click()
+    page.get_by_role("link", name="My estates", exact=True).click()
     card = page.locator(".estate-card", has_text="明强小区")
     expect(card.get_by_role("link", name="Staff console")).to_be_visible()
     expect(card.get_by_role("link", name="Resident portal")).to_be_visible()

@@ -1,0 +1,115 @@
+from datetime import datetime
+
+from ninja import Field, Schema
+
+from ..choices import Channel, Priority, Scope, TicketKind, TicketStatus
+from ..workflow import TRANSITION_ACTIONS
+
+
+class CategoryOut(Schema):
+    id: int
+    name: str
+    kind: TicketKind
+    default_priority: Priority
+    skill: str
+    response_minutes: int
+    resolution_minutes: int
+
+
+class UserRef(Schema):
+    id: int
+    name: str
+
+
+class PersonRef(Schema):
+    id: int
+    name: str
+
+
+class TicketIn(Schema):
+    kind: TicketKind
+    category_id: int
+    scope: Scope
+    title: str = Field(..., max_length=120, examples=["Kitchen pipe leaking"])
+    description: str = ""
+    house_id: int | None = Field(None, description="Required for a problem inside a house (scope private).")
+    building_id: int | None = None
+    unit_id: int | None = None
+    place: str = Field("", max_length=120, description="Where in the common area (scope common).")
+    priority: Priority | None = Field(None, description="Defaults to the category's priority.")
+    on_behalf_of_person_id: int | None = Field(None, description="The service desk, reporting for a resident.")
+    channel: Channel | None = None
+    anonymous: bool = Field(False, description="Complaints only: hidden from staff below the manager.")
+    idempotency_key: str = Field("", max_length=64,
+                                 description="Send the same key again and the first ticket is returned, not a copy.")
+
+
+class TicketOut(Schema):
+    id: int
+    number: str = Field(..., examples=["R2026112100001"])
+    kind: TicketKind
+    category_id: int
+    category: str
+    priority: Priority
+    scope: Scope
+    house_id: int | None
+    house: str | None
+    building_id: int | None
+    building: str | None
+    unit_id: int | None
+    unit: str | None
+    place: str
+    title: str
+    status: TicketStatus
+    assignee: UserRef | None
+    submitted_by: UserRef | None = Field(..., description="Hidden (null) for an anonymous complaint.")
+    on_behalf_of: PersonRef | None
+    channel: Channel
+    anonymous: bool
+    reopen_count: int
+    submitted_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+
+class TicketPage(Schema):
+    items: list[TicketOut]
+    next_cursor: str | None
+
+
+class EventOut(Schema):
+    id: int
+    at: datetime
+    action: str
+    from_status: TicketStatus | None
+    to_status: TicketStatus
+    note: str
+    assignee: UserRef | None
+    actor: UserRef | None
+
+
+class CommentOut(Schema):
+    id: int
+    created_at: datetime
+    body: str
+    internal: bool
+    author: UserRef | None
+
+
+class TicketDetailOut(TicketOut):
+    description: str
+    actions: list[str] = Field(..., description="What the caller may do now (the transitions they may take).")
+    timeline: list[EventOut]
+    comments: list[CommentOut]
+
+
+class TransitionIn(Schema):
+    action: str = Field(..., json_schema_extra={"enum": list(TRANSITION_ACTIONS)}, examples=["accept"])
+    note: str = Field("", description="Required to hold, resolve and reject.")
+    assignee_id: int | None = Field(None, description="Required to assign.")
+
+
+class CommentIn(Schema):
+    body: str = Field(..., min_length=1, examples=["The plumber will come at 3 pm."])
+    internal: bool = Field(False, description="Staff only: a note the resident never sees.")

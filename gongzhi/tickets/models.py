@@ -1,0 +1,144 @@
+"""Tickets: repairs, complaints and suggestions, their categories, timeline and comments."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.tenancy import TenantModel
+
+from .choices import Channel, Priority, Scope, TicketKind, TicketStatus
+
+
+class Category(TenantModel):
+    """A kind of problem in one estate (plumbing, elevator, noise...), with its default priority, SLA and skill."""
+
+    policy = "gongzhi.tickets.policies.CategoryPolicy"
+
+    name = models.CharField(_("name"), max_length=60)
+    kind = models.CharField(_("ticket kind"), max_length=16, choices=TicketKind.choices)
+    default_priority = models.CharField(_("default priority"), max_length=16, choices=Priority.choices,
+                                        default=Priority.NORMAL)
+    skill = models.CharField(_("skill"), max_length=40, blank=True,
+                             help_text=_("The skill a technician needs for this category, e.g. plumbing."))
+    response_minutes = models.PositiveIntegerField(_("response target (minutes)"), validators=[MinValueValidator(1)])
+    resolution_minutes = models.PositiveIntegerField(_("resolution target (minutes)"),
+                                                     validators=[MinValueValidator(1)])
+    sort_key = models.IntegerField(default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("ticket category")
+        verbose_name_plural = _("ticket categories")
+        ordering = ["sort_key", "name"]
+        constraints = [models.UniqueConstraint(fields=["estate", "name"], name="ticket_category_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(TenantModel):
+    policy = "gongzhi.tickets.policies.TicketPolicy"
+
+    number = models.CharField(_("number"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=16, choices=TicketKind.choices)
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT,
+                                 related_name="tickets")
+    priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL)
+    scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices)
+    house = models.ForeignKey("estate.House", verbose_name=_("house"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="tickets")
+    building = models.ForeignKey("estate.Building", verbose_name=_("building"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="tickets")
+    unit = models.ForeignKey("estate.Unit", verbose_name=_("unit"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="tickets")
+    place = models.CharField(_("place"), max_length=120, blank=True,
+                             help_text=_("Where in the common area, e.g. the north gate or the B2 car park."))
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("submitted by"),
+                                     on_delete=models.PROTECT, related_name="submitted_tickets")
+    on_behalf_of_person = models.ForeignKey("estate.Person", verbose_name=_("on behalf of"), null=True, blank=True,
+                                            on_delete=models.PROTECT, related_name="tickets")
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.PORTAL)
+    anonymous = models.BooleanField(_("anonymous to staff"), default=False,
+                                    help_text=_("Complaints only: staff below the manager do not see who submitted."))
+    status = models.CharField(_("status"), max_length=16, choices=TicketStatus.choices,
+                              default=TicketStatus.SUBMITTED)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="assigned_tickets")
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=64, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "number"], name="ticket_unique_number"),
+            models.UniqueConstraint(fields=["estate", "submitted_by", "idempotency_key"],
+                                    condition=~Q(idempotency_key=""), name="ticket_unique_idempotency_key"),
+            models.CheckConstraint(condition=~Q(scope="private") | Q(house__isnull=False),
+                                   name="ticket_private_has_house"),
+            models.CheckConstraint(condition=Q(anonymous=False) | Q(kind="complaint"),
+                                   name="ticket_only_complaints_anonymous"),
+        ]
+        indexes = [
+            models.Index(fields=["estate", "status", "assignee"], name="ticket_queue"),
+            models.Index(fields=["estate", "house"], name="ticket_estate_house"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class TicketEvent(TenantModel):
+    """One step on a ticket's timeline. Append-only in the database (migration 0002)."""
+
+    policy = "gongzhi.tickets.policies.TicketEventPolicy"
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    action = models.CharField(_("action"), max_length=16)
+    from_status = models.CharField(_("from"), max_length=16, blank=True)
+    to_status = models.CharField(_("to"), max_length=16)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["ticket", "at"], name="ticket_event_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.action} {self.from_status}→{self.to_status}"
+
+
+class Comment(TenantModel):
+    policy = "gongzhi.tickets.policies.CommentPolicy"
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT,
+                               related_name="+")
+    body = models.TextField(_("comment"))
+    internal = models.BooleanField(_("internal note"), default=False,
+                                   help_text=_("Seen by staff only, never by the resident."))
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} · {self.author_id}"

@@ -1,0 +1,52 @@
+import factory
+from django.utils import timezone
+
+from gongzhi.accounts.tests.factories import UserFactory
+from gongzhi.estate.tests.factories import EstateFactory, HouseFactory
+from gongzhi.tickets.models import Category, Comment, Ticket
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    estate = factory.SubFactory(EstateFactory)
+    name = factory.Sequence(lambda n: f"类别{n}")
+    kind = "repair"
+    default_priority = "normal"
+    skill = "plumbing"
+    response_minutes = 15
+    resolution_minutes = 24 * 60
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    """A private repair in a house, as submitted; pass ``status`` and ``assignee`` for a ticket further on."""
+
+    class Meta:
+        model = Ticket
+
+    house = factory.SubFactory(HouseFactory)
+    estate = factory.SelfAttribute("house.estate")
+    building = factory.SelfAttribute("house.building")
+    unit = factory.SelfAttribute("house.unit")
+    category = factory.SubFactory(CategoryFactory, estate=factory.SelfAttribute("..estate"))
+    number = factory.Sequence(lambda n: f"R20261121{n:05d}")
+    kind = "repair"
+    priority = "normal"
+    scope = "private"
+    title = "厨房水管漏水"
+    description = "水槽下面一直滴水"
+    submitted_by = factory.SubFactory(UserFactory)
+    channel = "portal"
+    status = "submitted"
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Comment
+
+    ticket = factory.SubFactory(TicketFactory)
+    estate = factory.SelfAttribute("ticket.estate")
+    author = factory.SubFactory(UserFactory)
+    body = "师傅下午三点上门"
