@@ -32,6 +32,7 @@ class Command(BaseCommand):
             result = demo.seed(scale=scale, seed=seed, base_url=base_url)
         except demo.DemoPasswordError as exc:
             raise CommandError(f"DEMO_PASSWORD is not accepted by the password rules: {exc}") from None
+        categories = _ensure_ticket_categories()
         elapsed = time.monotonic() - started
 
         out = self.stdout
@@ -45,6 +46,8 @@ class Command(BaseCommand):
             out.write("The demo estates already exist; nothing was changed in them.")
         for change, n in result.changes.items():
             out.write(f"  {n} {change}")
+        if categories:
+            out.write(f"  {categories} ticket categories created")
         out.write(f"Demo ready in {elapsed:.1f} s.\n")
 
         rows = [("role", "phone", "password", "name", "estate", "where to go")]
@@ -62,3 +65,21 @@ class Command(BaseCommand):
 def _width(text: str) -> int:
     """Columns on a terminal: CJK characters take two."""
     return sum(2 if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" else 1 for ch in text)
+
+
+def _ensure_ticket_categories() -> int:
+    """Each demo estate gets the default ticket categories, named in Chinese, created by its manager."""
+    from gongzhi.accounts.models import Membership
+    from gongzhi.core.access import resolve_actor
+    from gongzhi.tickets.services import categories_ensure_defaults
+
+    created = 0
+    managers = Membership.objects.filter(role="manager", ended_at__isnull=True,
+                                         estate__company__name=demo.COMPANY_NAME,
+                                         estate__name__in=[plan.name for plan in demo.PLANS]).select_related("user")
+    with translation.override("zh-hans"):
+        for membership in managers.order_by("estate_id", "pk").distinct():
+            actor = resolve_actor(membership.user, membership.estate_id)
+            created += len(categories_ensure_defaults(actor=actor))
+    return created
+
