@@ -38,6 +38,16 @@ def pytest_runtest_teardown(item, nextitem):
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _jobs_run_in_process():
+    """Background jobs run at once, in memory: no test writes to the real queue (var/huey.sqlite3 or Redis)."""
+    from huey.contrib.djhuey import HUEY
+
+    previous, HUEY.immediate = HUEY.immediate, True
+    yield
+    HUEY.immediate = previous
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache; no test inherits another's."""

@@ -6,6 +6,7 @@ from gongzhi.core.api import DocumentedAPI, install_error_handlers
 from gongzhi.core.api.router import router as audit_router
 from gongzhi.estate.api.importing import router as import_router
 from gongzhi.estate.api.router import router as estate_router
+from gongzhi.notifications.api.router import router as notifications_router
 from gongzhi.tickets.api.router import router as tickets_router
 
 api = DocumentedAPI(
@@ -30,3 +31,4 @@ api.add_router("/", estate_router)
 api.add_router("/", import_router)
 api.add_router("/", audit_router)
 api.add_router("/", tickets_router)
+api.add_router("/", notifications_router)

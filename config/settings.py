@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "gongzhi.accounts",
     "gongzhi.estate",
     "gongzhi.tickets",
+    "gongzhi.notifications",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +204,20 @@ IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "200000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- notifications -----------------------------------------------------------------------------------------------
+# Email goes through Django's mail backend (SMTP in production: EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
+# EMAIL_HOST_PASSWORD, EMAIL_USE_TLS); the console backend prints mails for development.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@localhost")
+# The SMS provider class (dotted path), a gongzhi.notifications.channels.SmsProvider. The logging one only writes
+# the message, with the number masked, to the log.
+SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "gongzhi.notifications.channels.LoggingSmsProvider")
 
 # --- demo -------------------------------------------------------------------------------------------------------
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "")

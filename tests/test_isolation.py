@@ -46,7 +46,9 @@ from gongzhi.estate.tests.factories import (
     UnitFactory,
     VehicleFactory,
 )
-from gongzhi.tickets.tests.factories import TicketFactory
+from gongzhi.notifications.models import NotificationPreference
+from gongzhi.notifications.tests.factories import NotificationFactory, NotificationPreferenceFactory
+from gongzhi.tickets.tests.factories import TicketFactory, TicketPhotoFactory
 
 # Every path parameter a route may take, and where its value comes from in the world below (an object of
 # estate A). A route with a parameter missing here fails test_every_route_parameter_is_known.
@@ -65,6 +67,8 @@ PARAMETER_OBJECTS = {
     "entry_id": "audit_entry",
     "audit_id": "audit_entry",
     "ticket_id": "ticket",
+    "photo_id": "photo",
+    "notification_id": "notification",
 }
 
 # API routes outside /estates/{estate_id}/: each has its own story below. A new one must be added here, with a test
@@ -76,6 +80,8 @@ NON_ESTATE_API_ROUTES = {
     ("POST", "/tokens"),
     ("DELETE", "/tokens/{token_id}"),
     ("GET", "/estates"),
+    ("GET", "/me/notification-preferences"),
+    ("PUT", "/me/notification-preferences"),
 }
 PUBLIC_API_ROUTES = {("POST", "/auth/token")}
 
@@ -309,7 +315,8 @@ class World:
 
 
 @pytest.fixture
-def world(estate, other_estate, member, api) -> World:
+def world(estate, other_estate, member, api, settings, tmp_path) -> World:
+    settings.MEDIA_ROOT = tmp_path  # ticket photos
     building = BuildingFactory(estate=estate, name="3")
     unit = UnitFactory(building=building, name="2")
     house = HouseFactory(unit=unit, number="1502")
@@ -322,10 +329,13 @@ def world(estate, other_estate, member, api) -> World:
     token, _raw = token_create(user=insider, name="gate", estate_ids=[estate.pk])
     entry = audit(user=insider, estate=estate, action="house.create", obj=house, after={"number": "1502"})
     ticket = TicketFactory(house=house, submitted_by=insider)
+    photo = TicketPhotoFactory(ticket=ticket)
+    notification = NotificationFactory(estate=estate, user=insider)
     objects = {"estate": estate, "building": building, "unit": unit, "house": house, "person": person,
                "residency": residency, "vehicle": vehicle, "lot": lot, "space": space,
                "membership": Membership.objects.get(user=insider, estate=estate), "token": token,
-               "audit_entry": entry, "ticket": ticket}
+               "audit_entry": entry, "ticket": ticket, "photo": photo,
+               "notification": notification}
     # Estate B has its own registry, so that a route answering from the wrong estate would have rows to show.
     house_b = HouseFactory(unit=UnitFactory(building=BuildingFactory(estate=other_estate, name="3"), name="2"),
                            number="1502")
@@ -484,6 +494,23 @@ def test_no_token_can_be_minted_for_an_estate_one_does_not_belong_to(world):
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_token_scope"
     assert all(world.estate.pk not in t.estate_ids for t in ApiToken.objects.filter(user=world.outsider))
+
+
+def test_notification_preferences_are_only_the_callers(world):
+    """Given A's manager turned email off for system messages, when B's manager reads and sets their own
+    preferences, then they see the defaults and A's manager's choice is untouched."""
+    mine = NotificationPreferenceFactory(user=world.insider, channel="email", kind="system", enabled=False)
+    url = "/api/v1/me/notification-preferences"
+    shown = {(p["channel"], p["kind"]): p["enabled"] for p in world.outsider_client.get(url).json()}
+    assert shown[("email", "system")] is True
+    response = world.outsider_client.put(
+        url, {"preferences": [{"channel": "email", "kind": "system", "enabled": True}]},
+        content_type="application/json")
+    assert response.status_code == 200
+    mine.refresh_from_db()
+    assert mine.enabled is False
+    assert set(NotificationPreference.objects.values_list("user_id", flat=True)) == {world.insider.pk,
+                                                                                      world.outsider.pk}
 
 
 # --- pages ---------------------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     search_fields = ("phone", "name")
     list_filter = ("is_active", "is_staff", "is_superuser")
     fieldsets = (
-        (None, {"fields": ("phone", "name", "password")}),
+        (None, {"fields": ("phone", "name", "email", "language", "password")}),
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -26,6 +27,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     phone = models.CharField(_("mobile number"), max_length=11, unique=True)
     name = models.CharField(_("name"), max_length=60, blank=True)
+    email = models.EmailField(_("email address"), null=True, blank=True,
+                              help_text=_("Optional: notifications are also sent here when given."))
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans",
+                                help_text=_("The language notifications are written in."))
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("platform admin"), default=False,
                                    help_text=_("May use the Django admin site."))

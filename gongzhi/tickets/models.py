@@ -142,3 +142,39 @@ class Comment(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} · {self.author_id}"
+
+
+def ticket_photo_path(instance, filename: str) -> str:
+    """tickets/<estate_id>/<ticket_id>/<uuid>.<ext>: the name is made by gongzhi.tickets.photos, never the
+    uploader's."""
+    return f"tickets/{instance.estate_id}/{instance.ticket_id}/{filename}"
+
+
+class TicketPhoto(TenantModel):
+    """A photo of a ticket, or of one of its comments. The stored image is re-encoded without any metadata (no EXIF
+    location) and is served only through the API to people who may see the ticket, never from a public URL."""
+
+    policy = "gongzhi.tickets.photos.TicketPhotoPolicy"
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="photos")
+    comment = models.ForeignKey(Comment, verbose_name=_("comment"), null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="photos")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
+                                    on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    image = models.FileField(_("image"), upload_to=ticket_photo_path, max_length=200)
+    thumbnail = models.FileField(_("thumbnail"), upload_to=ticket_photo_path, max_length=200)
+    content_type = models.CharField(_("content type"), max_length=40)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    bytes = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+
+    class Meta:
+        verbose_name = _("ticket photo")
+        verbose_name_plural = _("ticket photos")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "comment"], name="ticket_photo_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} · {self.image.name}"

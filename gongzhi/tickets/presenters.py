@@ -1,9 +1,11 @@
 """What the API shows of tickets. An anonymous complaint hides who submitted it from staff below the manager."""
 
+from django.urls import reverse
+
 from gongzhi.core.access import Actor
 
 from . import workflow
-from .models import Comment, Ticket, TicketEvent
+from .models import Comment, Ticket, TicketEvent, TicketPhoto
 from .policies import TicketPolicy
 
 
@@ -46,15 +48,28 @@ def event_data(actor: Actor, ticket: Ticket, event: TicketEvent) -> dict:
             "actor": None if _hidden(actor, ticket, event.actor_id) else _user(event.actor)}
 
 
-def comment_data(actor: Actor, ticket: Ticket, comment: Comment) -> dict:
+def photo_data(photo: TicketPhoto) -> dict:
+    """A photo's sizes and the API URLs that stream it (never a public media URL)."""
+    url = reverse("api:ticket_photo", kwargs={"estate_id": photo.estate_id, "ticket_id": photo.ticket_id,
+                                              "photo_id": photo.pk})
+    return {"id": photo.pk, "comment_id": photo.comment_id, "created_at": photo.created_at,
+            "content_type": photo.content_type, "width": photo.width, "height": photo.height,
+            "bytes": photo.bytes, "url": url, "thumbnail_url": f"{url}?size=thumb"}
+
+
+def comment_data(actor: Actor, ticket: Ticket, comment: Comment, photos: list[TicketPhoto] = ()) -> dict:
     return {"id": comment.pk, "created_at": comment.created_at, "body": comment.body, "internal": comment.internal,
-            "author": None if _hidden(actor, ticket, comment.author_id) else _user(comment.author)}
+            "author": None if _hidden(actor, ticket, comment.author_id) else _user(comment.author),
+            "photos": [photo_data(p) for p in photos if p.comment_id == comment.pk]}
 
 
-def ticket_detail_data(actor: Actor, ticket: Ticket, events: list[TicketEvent], comments: list[Comment]) -> dict:
+def ticket_detail_data(actor: Actor, ticket: Ticket, events: list[TicketEvent], comments: list[Comment],
+                       photos: list[TicketPhoto] = ()) -> dict:
+    """``photos``: the ticket's photos the actor may see; those of a comment are listed under the comment."""
     return {
         **ticket_row_data(actor, ticket), "description": ticket.description,
         "actions": workflow.allowed_actions(actor, ticket),
         "timeline": [event_data(actor, ticket, e) for e in events],
-        "comments": [comment_data(actor, ticket, c) for c in comments],
+        "comments": [comment_data(actor, ticket, c, photos) for c in comments],
+        "photos": [photo_data(p) for p in photos if p.comment_id is None],
     }

@@ -13,9 +13,11 @@ from gongzhi.core.errors import Conflict, DomainError, Forbidden, NotFound
 from gongzhi.core.normalize import clean_text
 from gongzhi.estate.models import Building, Estate, House, Person, Unit
 from gongzhi.estate.policies import my_house_ids
+from gongzhi.notifications.choices import NotificationKind
+from gongzhi.notifications.services import notify
 
 from . import workflow
-from .choices import Action, Channel, Priority, Scope, TicketKind
+from .choices import Action, Channel, Priority, Scope, TicketKind, TicketStatus
 from .defaults import DEFAULT_CATEGORIES
 from .models import Category, Comment, Ticket, TicketEvent
 from .policies import ASSIGNABLE_ROLES, CategoryPolicy, TicketPolicy, is_desk, is_staff
@@ -221,7 +223,21 @@ def ticket_transition(*, actor: Actor, ticket_id: int, action: str, note: str = 
                                assignee=ticket.assignee if action in {Action.ASSIGN, Action.GRAB} else None)
     audit(user=actor.user, estate=actor.estate, action=f"ticket.{action}", obj=ticket, before=before,
           after=snapshot(ticket, TICKET_FIELDS))
+    _notify_transition(actor, ticket, action, from_status)
     return ticket
+
+
+def _notify_transition(actor: Actor, ticket: Ticket, action: str, from_status: str) -> None:
+    """The submitter hears of every change of state, the new assignee of the assignment; nobody of their own."""
+    params = {"number": ticket.number, "title": ticket.title, "state": TicketStatus(ticket.status).label}
+    if ticket.status != from_status and ticket.submitted_by_id != actor.user_id:
+        notify(estate=actor.estate, users=[ticket.submitted_by], kind=NotificationKind.TICKET_UPDATE,
+               title=_("Ticket %(number)s: %(state)s"), body=_("Your ticket %(number)s is now “%(state)s”."),
+               params=params)
+    if action in {Action.ASSIGN, Action.GRAB} and ticket.assignee_id and ticket.assignee_id != actor.user_id:
+        notify(estate=actor.estate, users=[ticket.assignee], kind=NotificationKind.TICKET_ASSIGNED,
+               title=_("Ticket %(number)s assigned to you"),
+               body=_("Ticket %(number)s “%(title)s” has been assigned to you."), params=params)
 
 
 def ticket_assign(*, actor: Actor, ticket_id: int, assignee_id: int, note: str = "") -> Ticket:

@@ -1,13 +1,26 @@
-"""The tickets API: categories, the list and detail, submitting, the workflow transitions, comments."""
+"""The tickets API: categories, the list and detail, submitting, the workflow transitions, comments, photos."""
 
-from ninja import Query, Router, Schema, Status
+from typing import Literal
+
+from django.http import FileResponse
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from gongzhi.core.api import api_actor
 
-from .. import selectors, services
+from .. import photos, selectors, services
 from ..choices import TicketKind, TicketStatus
-from ..presenters import comment_data, ticket_detail_data, ticket_row_data
-from .schemas import CategoryOut, CommentIn, CommentOut, TicketDetailOut, TicketIn, TicketPage, TransitionIn
+from ..presenters import comment_data, photo_data, ticket_detail_data, ticket_row_data
+from .schemas import (
+    CategoryOut,
+    CommentIn,
+    CommentOut,
+    PhotoOut,
+    TicketDetailOut,
+    TicketIn,
+    TicketPage,
+    TransitionIn,
+)
 
 router = Router(tags=["tickets"])
 
@@ -25,7 +38,8 @@ class TicketFilters(Schema):
 def _detail(actor, ticket_id: int) -> dict:
     ticket = selectors.ticket_get(actor=actor, ticket_id=ticket_id)
     return ticket_detail_data(actor, ticket, selectors.ticket_timeline(actor=actor, ticket=ticket),
-                              selectors.ticket_comments(actor=actor, ticket=ticket))
+                              selectors.ticket_comments(actor=actor, ticket=ticket),
+                              photos.ticket_photos(actor=actor, ticket=ticket))
 
 
 @router.get("/estates/{estate_id}/ticket-categories", response=list[CategoryOut], summary="Ticket categories")
@@ -85,3 +99,27 @@ def comment_add(request, estate_id: int, ticket_id: int, payload: CommentIn):
     comment = services.comment_add(actor=actor, ticket_id=ticket_id, body=payload.body, internal=payload.internal)
     ticket = selectors.ticket_get(actor=actor, ticket_id=ticket_id)
     return Status(201, comment_data(actor, ticket, comment))
+
+
+@router.post("/estates/{estate_id}/tickets/{ticket_id}/photos", response={201: PhotoOut},
+             summary="Add a photo to a ticket or to one's own comment (JPEG, PNG or WebP; up to 9 each)")
+def photo_add(request, estate_id: int, ticket_id: int, file: File[UploadedFile],
+              comment_id: Form[int | None] = None):
+    """The content is checked whatever the file is called (``photo_type``), the size limited (``photo_too_large``)
+    and the count too (``photo_limit``); the stored photo keeps no metadata (no EXIF location)."""
+    actor = api_actor(request, estate_id)
+    photo = photos.ticket_photo_add(actor=actor, ticket_id=ticket_id, upload=file, comment_id=comment_id)
+    return Status(201, photo_data(photo))
+
+
+@router.get("/estates/{estate_id}/tickets/{ticket_id}/photos/{photo_id}", url_name="ticket_photo",
+            summary="A ticket's photo (or its thumbnail), to people who may see the ticket")
+def photo_file(request, estate_id: int, ticket_id: int, photo_id: int, size: Literal["full", "thumb"] = "full"):
+    actor = api_actor(request, estate_id)
+    photo = photos.ticket_photo_get(actor=actor, ticket_id=ticket_id, photo_id=photo_id)
+    stored = photo.thumbnail if size == "thumb" else photo.image
+    response = FileResponse(stored.open("rb"), content_type=photo.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -89,12 +89,25 @@ class EventOut(Schema):
     actor: UserRef | None
 
 
+class PhotoOut(Schema):
+    id: int
+    comment_id: int | None = Field(..., description="The comment the photo belongs to; null for the ticket's own.")
+    created_at: datetime
+    content_type: str = Field(..., examples=["image/jpeg"])
+    width: int
+    height: int
+    bytes: int
+    url: str = Field(..., description="Streams the photo to people who may see the ticket.")
+    thumbnail_url: str = Field(..., description="The same, at most 320 pixels on the long side.")
+
+
 class CommentOut(Schema):
     id: int
     created_at: datetime
     body: str
     internal: bool
     author: UserRef | None
+    photos: list[PhotoOut] = Field(default_factory=list)
 
 
 class TicketDetailOut(TicketOut):
@@ -102,6 +115,7 @@ class TicketDetailOut(TicketOut):
     actions: list[str] = Field(..., description="What the caller may do now (the transitions they may take).")
     timeline: list[EventOut]
     comments: list[CommentOut]
+    photos: list[PhotoOut] = Field(..., description="The ticket's own photos (a comment's are under the comment).")
 
 
 class TransitionIn(Schema):

@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from gongzhi.accounts.tests.factories import UserFactory
 from gongzhi.estate.tests.factories import EstateFactory, HouseFactory
-from gongzhi.tickets.models import Category, Comment, Ticket
+from gongzhi.tickets.models import Category, Comment, Ticket, TicketPhoto
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -50,3 +50,32 @@ class CommentFactory(factory.django.DjangoModelFactory):
     estate = factory.SelfAttribute("ticket.estate")
     author = factory.SubFactory(UserFactory)
     body = "师傅下午三点上门"
+
+
+def _jpeg(size=(64, 48)) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", size, (90, 140, 60)).save(out, "JPEG")
+    return out.getvalue()
+
+
+class TicketPhotoFactory(factory.django.DjangoModelFactory):
+    """A stored photo of a ticket (a real JPEG and its thumbnail, as the service would store them): set
+    settings.MEDIA_ROOT to a temporary directory first."""
+
+    class Meta:
+        model = TicketPhoto
+
+    ticket = factory.SubFactory(TicketFactory)
+    estate = factory.SelfAttribute("ticket.estate")
+    uploaded_by = factory.SelfAttribute("ticket.submitted_by")
+    image = factory.django.FileField(filename="photo.jpg", data=_jpeg())
+    thumbnail = factory.django.FileField(filename="photo.thumb.jpg", data=_jpeg((32, 24)))
+    content_type = "image/jpeg"
+    width = 64
+    height = 48
+    bytes = factory.LazyAttribute(lambda o: o.image.size)
+    sha256 = "0" * 64

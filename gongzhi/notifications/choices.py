@@ -1,0 +1,21 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationKind(models.TextChoices):
+    TICKET_UPDATE = "ticket_update", _("Ticket update")
+    TICKET_ASSIGNED = "ticket_assigned", _("Ticket assigned to me")
+    SYSTEM = "system", _("System message")
+
+
+class NotificationChannel(models.TextChoices):
+    IN_APP = "in_app", _("In the app")
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+
+
+# Whether a channel is on when the user has not chosen. In-app is always on; SMS costs money per message, so it is
+# opt-in.
+DEFAULT_ENABLED = {NotificationChannel.IN_APP: True, NotificationChannel.EMAIL: True, NotificationChannel.SMS: False}
+# The channels delivered after commit by the background job (in-app is the notification row itself).
+OUTBOUND_CHANNELS = (NotificationChannel.EMAIL, NotificationChannel.SMS)
