@@ -320,21 +320,22 @@ SEARCH_LIMIT = 20
 
 def registry_search(*, actor: Actor, q: str) -> dict[str, list]:
     """One box for house numbers, names, mobiles and plates, as the front desk types them."""
-    return _search(actor, q, houses=house_list, persons=lambda qs: qs, vehicles=lambda qs: qs)
+    return _search(actor, q, houses=house_list, persons=lambda qs: qs, vehicles=lambda qs: qs, as_rows=False)
 
 
 def registry_search_rows(*, actor: Actor, q: str) -> dict[str, list[dict]]:
     """registry_search as dicts (HOUSE_FIELDS, PERSON_FIELDS, VEHICLE_FIELDS): what the API shows."""
     return _search(actor, q, houses=house_rows, persons=lambda qs: qs.values(*PERSON_FIELDS),
-                   vehicles=lambda qs: qs.values(*VEHICLE_FIELDS))
+                   vehicles=lambda qs: qs.values(*VEHICLE_FIELDS), as_rows=True)
 
 
-def _search(actor: Actor, q: str, *, houses, persons, vehicles) -> dict[str, list]:
+def _search(actor: Actor, q: str, *, houses, persons, vehicles, as_rows: bool) -> dict[str, list]:
+    """``as_rows``: the results are dicts, so a house reference can use the prepared lookup (ADR 0008)."""
     text = (q or "").strip()
     if not text:
         return {"houses": [], "persons": [], "vehicles": []}
     ref = parse_house_ref(text)
-    if houses is house_rows and ref is not None and HousePolicy.sees_every_house(actor):
+    if as_rows and ref is not None and HousePolicy.sees_every_house(actor):
         found_houses = _houses_by_ref(actor, ref)
     else:
         found_houses = list(houses(actor=actor, q=text).order_by("pk")[:SEARCH_LIMIT])

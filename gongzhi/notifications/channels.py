@@ -2,6 +2,7 @@
 False when the user cannot be reached on that channel (no email address, no mobile number)."""
 
 import logging
+from abc import ABC, abstractmethod
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -31,11 +32,12 @@ class EmailChannel:
         return True
 
 
-class SmsProvider:
+class SmsProvider(ABC):
     """The interface an SMS gateway implements: send one text to one mainland mobile number."""
 
+    @abstractmethod
     def send(self, phone: str, text: str) -> None:
-        raise NotImplementedError
+        """Send ``text`` to ``phone``; raise on failure (it is logged and the channel is not marked delivered)."""
 
 
 class LoggingSmsProvider(SmsProvider):
