@@ -6,7 +6,11 @@ from gongzhi.core.api import DocumentedAPI, install_error_handlers
 from gongzhi.core.api.router import router as audit_router
 from gongzhi.estate.api.importing import router as import_router
 from gongzhi.estate.api.router import router as estate_router
+from gongzhi.notices.api.router import router as notices_router
 from gongzhi.notifications.api.router import router as notifications_router
+from gongzhi.tickets.api.dispatch import router as dispatch_router
+from gongzhi.tickets.api.feedback import router as feedback_router
+from gongzhi.tickets.api.metrics import router as ticket_metrics_router
 from gongzhi.tickets.api.router import router as tickets_router
 
 api = DocumentedAPI(
@@ -31,4 +35,8 @@ api.add_router("/", estate_router)
 api.add_router("/", import_router)
 api.add_router("/", audit_router)
 api.add_router("/", tickets_router)
+api.add_router("/", dispatch_router)
+api.add_router("/", feedback_router)
+api.add_router("/", ticket_metrics_router)
 api.add_router("/", notifications_router)
+api.add_router("/", notices_router)

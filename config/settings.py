@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "gongzhi.estate",
     "gongzhi.tickets",
     "gongzhi.notifications",
+    "gongzhi.notices",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,9 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("gongzhi.accounts.web.urls")),
     path("e/<int:estate_id>/", include("gongzhi.estate.web.urls")),
+    path("e/<int:estate_id>/", include("gongzhi.tickets.web.urls")),
+    path("e/<int:estate_id>/", include("gongzhi.notices.web.urls")),
+    path("e/<int:estate_id>/", include("gongzhi.notifications.web.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -31,6 +31,17 @@ NATIONAL_RULES = {
     "fees.late_fee_grace_days": 0,
     # Tickets: a resolved or closed ticket may be sent back (reopened) within this many days of its resolution.
     "tickets.reopen_days": 7,
+    # A resolved ticket nobody rates is closed after this many days, without a rating (never a made-up score).
+    "tickets.auto_close_days": 7,
+    # Follow-up visits (回访): every rating at or below this score, and this share of the other closed tickets.
+    "tickets.follow_up_max_score": 2,
+    "tickets.follow_up_sample": "1/10",
+    # SLA: a ticket is at risk when this share of its target time or less is left; the manager is told when a
+    # breach has run on for this share of the target again.
+    "tickets.sla_at_risk_share": "1/5",
+    "tickets.sla_manager_after_share": "1/2",
+    # New tickets are assigned automatically (skill, duty rota, least open work) when the estate turns this on.
+    "tickets.auto_dispatch": False,
 }
 
 JURISDICTION_PROFILES = {

@@ -57,3 +57,61 @@ class Action(models.TextChoices):
     REJECT = "reject", _("Reject")
     CANCEL = "cancel", _("Cancel")
     REOPEN = "reopen", _("Reopen")
+
+
+class HoldReason(models.TextChoices):
+    """Why work stopped. Only waiting for the resident pauses the SLA clock (issue 3): waiting for parts is the
+    company's own delay and keeps counting."""
+
+    PARTS = "parts", _("Waiting for parts")
+    RESIDENT = "resident", _("Waiting for the resident")
+
+
+class SlaClock(models.TextChoices):
+    CALENDAR = "calendar", _("Calendar time")
+    WORKING = "working", _("Working hours")
+
+
+class SlaState(models.TextChoices):
+    """The ticket's standing against its targets now. The breach flags on the ticket stay set for reporting."""
+
+    NONE = "none", _("No target")
+    ON_TRACK = "on_track", _("On track")
+    AT_RISK = "at_risk", _("At risk")
+    BREACHED = "breached", _("Breached")
+    MET = "met", _("Met")
+    PAUSED = "paused", _("Paused")
+
+
+class QuoteStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Waiting for the resident")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class QuoteLineKind(models.TextChoices):
+    MATERIAL = "material", _("Materials")
+    LABOUR = "labour", _("Labour")
+
+
+class ChargeStatus(models.TextChoices):
+    """A paid repair's amount, from completion until the billing system has taken it over."""
+
+    RECORDED = "recorded", _("Recorded on the ticket")
+    HANDED_OVER = "handed_over", _("Handed to billing")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class FollowUpReason(models.TextChoices):
+    LOW_RATING = "low_rating", _("Low rating")
+    SAMPLE = "sample", _("Random sample")
+    COMPLAINT = "complaint", _("Complaint")
+    MANUAL = "manual", _("Chosen by staff")
+
+
+class FollowUpOutcome(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    NEUTRAL = "neutral", _("Neutral")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+    UNREACHABLE = "unreachable", _("Could not be reached")

@@ -15,6 +15,9 @@ TECHNICIAN_ROLES = frozenset({Role.TECHNICIAN})
 ASSIGNABLE_ROLES = DESK_ROLES | TECHNICIAN_ROLES
 # Who sees the submitter of an anonymous complaint.
 ANONYMITY_LIFTED_ROLES = frozenset({Role.MANAGER})
+# Who handles a complaint about a staff member (issue 3): the managers, never the desk below them, and never the
+# staff member it is about.
+STAFF_COMPLAINT_ROLES = frozenset({Role.MANAGER})
 
 
 def is_desk(actor: Actor) -> bool:
@@ -67,21 +70,36 @@ class TicketPolicy:
     @classmethod
     def scope(cls, actor: Actor, qs: QuerySet, action: str = "view") -> QuerySet:
         if is_desk(actor):
-            return qs
+            if actor.has_any(STAFF_COMPLAINT_ROLES):
+                return qs.exclude(about_staff_id=actor.user_id)
+            return qs.filter(Q(about_staff__isnull=True) | cls._own(actor))
         visible = Q(pk__in=[])
         if is_technician(actor):
             visible |= Q(assignee_id=actor.user_id)
             visible |= Q(kind=TicketKind.REPAIR)
-        if actor.user_id is not None:
-            visible |= Q(submitted_by_id=actor.user_id, on_behalf_of_person__isnull=True)
-            visible |= Q(on_behalf_of_person__user_id=actor.user_id)
-            if actor.has_any(RESIDENT_ROLES):
-                visible |= Q(house_id__in=my_house_ids(actor))
-        return qs.filter(visible)
+        visible |= cls._own(actor)
+        # A complaint about a staff member is between the household and the managers.
+        return qs.filter(visible).exclude(Q(about_staff__isnull=False) & ~cls._own(actor))
+
+    @staticmethod
+    def _own(actor: Actor) -> Q:
+        """The household's side: tickets the actor submitted for themselves, was submitted for, or of their
+        homes."""
+        if actor.user_id is None:
+            return Q(pk__in=[])
+        own = Q(submitted_by_id=actor.user_id, on_behalf_of_person__isnull=True)
+        own |= Q(on_behalf_of_person__user_id=actor.user_id)
+        if actor.has_any(RESIDENT_ROLES):
+            own |= Q(house_id__in=my_house_ids(actor))
+        return own
 
     @staticmethod
     def sees_anonymous_submitter(actor: Actor) -> bool:
         return actor.has_any(ANONYMITY_LIFTED_ROLES)
+
+    @staticmethod
+    def sees_staff_complaints(actor: Actor) -> bool:
+        return actor.has_any(STAFF_COMPLAINT_ROLES)
 
     @staticmethod
     def sees_internal_notes(actor: Actor) -> bool:

@@ -36,9 +36,14 @@ def ticket_row_data(actor: Actor, ticket: Ticket) -> dict:
         "submitted_by": None if hidden else _user(ticket.submitted_by),
         "on_behalf_of": None if hidden or ticket.on_behalf_of_person is None else {
             "id": ticket.on_behalf_of_person_id, "name": ticket.on_behalf_of_person.name},
-        "channel": ticket.channel, "anonymous": ticket.anonymous, "reopen_count": ticket.reopen_count,
+        "channel": ticket.channel, "anonymous": ticket.anonymous,
+        "about_staff": _user(ticket.about_staff) if TicketPolicy.sees_staff_complaints(actor) else None,
+        "hold_reason": ticket.hold_reason or None, "reopen_count": ticket.reopen_count,
         "submitted_at": ticket.submitted_at, "first_response_at": ticket.first_response_at,
         "resolved_at": ticket.resolved_at, "closed_at": ticket.closed_at,
+        "sla_state": ticket.sla_state, "response_due_at": ticket.response_due_at,
+        "resolution_due_at": ticket.resolution_due_at, "response_breached": ticket.response_breached,
+        "resolution_breached": ticket.resolution_breached, "escalation_level": ticket.escalation_level,
     }
 
 

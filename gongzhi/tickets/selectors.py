@@ -9,7 +9,7 @@ from gongzhi.core.pagination import Page, paginate
 from .models import Category, Comment, Ticket, TicketEvent
 
 LIST_RELATED = ("category", "house__building", "house__unit", "building", "unit", "assignee", "submitted_by",
-                "on_behalf_of_person")
+                "on_behalf_of_person", "about_staff")
 
 
 def category_list(*, actor: Actor) -> QuerySet:

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.accounts.choices import STAFF_ROLES, Role
 from gongzhi.accounts.models import Membership
 from gongzhi.core.access import Actor
 from gongzhi.core.audit import audit, snapshot
@@ -21,10 +22,12 @@ from .choices import Action, Channel, Priority, Scope, TicketKind, TicketStatus
 from .defaults import DEFAULT_CATEGORIES
 from .models import Category, Comment, Ticket, TicketEvent
 from .policies import ASSIGNABLE_ROLES, CategoryPolicy, TicketPolicy, is_desk, is_staff
+from .signals import ticket_submitted, ticket_transitioned
 
 TICKET_FIELDS = ["number", "kind", "category_id", "priority", "scope", "house_id", "building_id", "unit_id",
-                 "place", "title", "submitted_by_id", "on_behalf_of_person_id", "channel", "anonymous", "status",
-                 "assignee_id", "reopen_count", "first_response_at", "resolved_at", "closed_at"]
+                 "place", "title", "submitted_by_id", "on_behalf_of_person_id", "channel", "anonymous",
+                 "about_staff_id", "status", "assignee_id", "hold_reason", "reopen_count", "first_response_at",
+                 "resolved_at", "closed_at"]
 NUMBER_PREFIX = {TicketKind.REPAIR: "R", TicketKind.COMPLAINT: "C", TicketKind.SUGGESTION: "S"}
 TITLE_MAX = 120
 TEXT_MAX = 4000
@@ -122,9 +125,11 @@ def _where(actor: Actor, *, scope: str, house_id, building_id, unit_id, place: s
 def ticket_submit(*, actor: Actor, kind: str, category_id: int, scope: str, title: str, description: str = "",
                   house_id: int | None = None, building_id: int | None = None, unit_id: int | None = None,
                   place: str = "", priority: str | None = None, on_behalf_of_person_id: int | None = None,
-                  channel: str | None = None, anonymous: bool = False, idempotency_key: str = "") -> Ticket:
+                  channel: str | None = None, anonymous: bool = False, about_staff_id: int | None = None,
+                  idempotency_key: str = "") -> Ticket:
     """A resident reports a problem (for a house of their own or a common area); the desk reports one on a
-    resident's behalf (a phone call). With an idempotency key a repeated submit returns the first ticket."""
+    resident's behalf (a phone call). With an idempotency key a repeated submit returns the first ticket.
+    A complaint about a staff member goes to the estate's managers only (``about_staff_id``)."""
     _require(TicketPolicy, actor, "submit")
     key = clean_text(idempotency_key)[:64]
     if key:
@@ -149,6 +154,7 @@ def ticket_submit(*, actor: Actor, kind: str, category_id: int, scope: str, titl
             raise _invalid("on_behalf_of_person_id", _("is not a person of this estate"))
     if anonymous and kind != TicketKind.COMPLAINT:
         raise _invalid("anonymous", _("only a complaint may be anonymous"))
+    about_staff = _staff_member(actor, about_staff_id, kind)
     house, building, unit, place = _where(actor, scope=scope, house_id=house_id, building_id=building_id,
                                           unit_id=unit_id, place=_text("place", place, max_length=120))
     default_channel = Channel.API if actor.via_token else (Channel.PHONE if person else Channel.PORTAL)
@@ -159,7 +165,8 @@ def ticket_submit(*, actor: Actor, kind: str, category_id: int, scope: str, titl
         "description": _text("description", description),
         "priority": _choice("priority", priority, Priority, category.default_priority),
         "on_behalf_of_person": person, "channel": _choice("channel", channel, Channel, default_channel),
-        "anonymous": bool(anonymous), "submitted_by": actor.user, "idempotency_key": key, "submitted_at": now,
+        "anonymous": bool(anonymous), "about_staff": about_staff, "submitted_by": actor.user,
+        "idempotency_key": key, "submitted_at": now,
     }
     try:
         with transaction.atomic():
@@ -175,7 +182,34 @@ def ticket_submit(*, actor: Actor, kind: str, category_id: int, scope: str, titl
                                from_status="", to_status=ticket.status)
     audit(user=actor.user, estate=actor.estate, action="ticket.submit", obj=ticket,
           after=snapshot(ticket, TICKET_FIELDS))
+    if about_staff is not None:
+        _notify_managers_of_staff_complaint(actor, ticket)
+    ticket_submitted.send(sender=Ticket, ticket=ticket, actor=actor, now=now)
     return ticket
+
+
+def _staff_member(actor: Actor, user_id: int | None, kind: str):
+    """The staff member a complaint is about: someone holding a staff role in this estate now."""
+    if not user_id:
+        return None
+    if kind != TicketKind.COMPLAINT:
+        raise _invalid("about_staff_id", _("only a complaint may name a staff member"))
+    membership = (Membership.objects.filter(estate=actor.estate, user_id=user_id, ended_at__isnull=True,
+                                            role__in=STAFF_ROLES).select_related("user").first())
+    if membership is None:
+        raise _invalid("about_staff_id", _("is not a staff member of this estate"))
+    return membership.user
+
+
+def _notify_managers_of_staff_complaint(actor: Actor, ticket: Ticket) -> None:
+    managers = [m.user for m in Membership.objects.filter(estate=actor.estate, role=Role.MANAGER,
+                                                          ended_at__isnull=True).select_related("user")
+                if m.user_id != ticket.about_staff_id]
+    if managers:
+        notify(estate=actor.estate, users=managers, kind=NotificationKind.TICKET_ASSIGNED,
+               title=_("Complaint %(number)s about a staff member"),
+               body=_("Complaint %(number)s “%(title)s” is about a staff member and comes to the managers."),
+               params={"number": ticket.number, "title": ticket.title})
 
 
 # --- the workflow ------------------------------------------------------------------------------------------------
@@ -224,6 +258,8 @@ def ticket_transition(*, actor: Actor, ticket_id: int, action: str, note: str = 
     audit(user=actor.user, estate=actor.estate, action=f"ticket.{action}", obj=ticket, before=before,
           after=snapshot(ticket, TICKET_FIELDS))
     _notify_transition(actor, ticket, action, from_status)
+    ticket_transitioned.send(sender=Ticket, ticket=ticket, action=action, from_status=from_status, actor=actor,
+                             now=now)
     return ticket
 
 

@@ -2,7 +2,7 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
-from ..choices import Channel, Priority, Scope, TicketKind, TicketStatus
+from ..choices import Channel, HoldReason, Priority, Scope, SlaState, TicketKind, TicketStatus
 from ..workflow import TRANSITION_ACTIONS
 
 
@@ -40,6 +40,8 @@ class TicketIn(Schema):
     on_behalf_of_person_id: int | None = Field(None, description="The service desk, reporting for a resident.")
     channel: Channel | None = None
     anonymous: bool = Field(False, description="Complaints only: hidden from staff below the manager.")
+    about_staff_id: int | None = Field(None, description="Complaints only: the staff member complained about. "
+                                                         "Such a complaint goes to the managers only.")
     idempotency_key: str = Field("", max_length=64,
                                  description="Send the same key again and the first ticket is returned, not a copy.")
 
@@ -66,11 +68,20 @@ class TicketOut(Schema):
     on_behalf_of: PersonRef | None
     channel: Channel
     anonymous: bool
+    about_staff: UserRef | None = Field(..., description="The staff member a complaint is about (managers see it).")
+    hold_reason: HoldReason | None
     reopen_count: int
     submitted_at: datetime
     first_response_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    sla_state: SlaState
+    response_due_at: datetime | None = Field(..., description="Null once responded to, or while paused.")
+    resolution_due_at: datetime | None = Field(..., description="Null once resolved, or while paused.")
+    response_breached: bool
+    resolution_breached: bool
+    escalation_level: int = Field(..., description="0 none, 1 the technician was warned, 2 the supervisor, "
+                                                    "3 the manager.")
 
 
 class TicketPage(Schema):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.tenancy import TenantModel
 
-from .choices import Channel, Priority, Scope, TicketKind, TicketStatus
+from ..choices import Channel, HoldReason, Priority, Scope, SlaClock, SlaState, TicketKind, TicketStatus
 
 
 class Category(TenantModel):
@@ -26,6 +26,8 @@ class Category(TenantModel):
     response_minutes = models.PositiveIntegerField(_("response target (minutes)"), validators=[MinValueValidator(1)])
     resolution_minutes = models.PositiveIntegerField(_("resolution target (minutes)"),
                                                      validators=[MinValueValidator(1)])
+    sla_clock = models.CharField(_("SLA clock"), max_length=16, choices=SlaClock.choices, default=SlaClock.CALENDAR,
+                                 help_text=_("Whether the targets count calendar time or the estate's working hours."))
     sort_key = models.IntegerField(default=0)
     active = models.BooleanField(_("active"), default=True)
 
@@ -65,10 +67,14 @@ class Ticket(TenantModel):
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.PORTAL)
     anonymous = models.BooleanField(_("anonymous to staff"), default=False,
                                     help_text=_("Complaints only: staff below the manager do not see who submitted."))
+    about_staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("about staff member"), null=True,
+                                    blank=True, on_delete=models.PROTECT, related_name="complaints_about",
+                                    help_text=_("A complaint about a staff member goes to the manager only."))
     status = models.CharField(_("status"), max_length=16, choices=TicketStatus.choices,
                               default=TicketStatus.SUBMITTED)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="assigned_tickets")
+    hold_reason = models.CharField(_("on hold because"), max_length=16, choices=HoldReason.choices, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     idempotency_key = models.CharField(_("idempotency key"), max_length=64, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
@@ -76,6 +82,24 @@ class Ticket(TenantModel):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # SLA (gongzhi.tickets.sla). Targets are copied from the category when the ticket is submitted, so a later
+    # change of the category's targets does not move an open ticket's deadlines.
+    sla_clock = models.CharField(_("SLA clock"), max_length=16, choices=SlaClock.choices, default=SlaClock.CALENDAR)
+    response_minutes = models.PositiveIntegerField(_("response target (minutes)"), null=True, blank=True)
+    resolution_minutes = models.PositiveIntegerField(_("resolution target (minutes)"), null=True, blank=True)
+    response_due_at = models.DateTimeField(_("respond by"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    sla_state = models.CharField(_("SLA"), max_length=16, choices=SlaState.choices, default=SlaState.NONE)
+    # When the sweep next has something to do for this ticket (at risk, breach, next escalation); null = nothing.
+    sla_next_check_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_at = models.DateTimeField(_("SLA paused since"), null=True, blank=True)
+    sla_paused_minutes = models.PositiveIntegerField(_("SLA paused (minutes)"), default=0)
+    # Working or calendar minutes of the resolution target still left when the clock was paused.
+    sla_remaining_minutes = models.IntegerField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    # Kept for reporting: once set, never cleared (not by reopening either).
+    response_breached = models.BooleanField(_("response target missed"), default=False)
+    resolution_breached = models.BooleanField(_("resolution target missed"), default=False)
 
     class Meta:
         verbose_name = _("ticket")
@@ -88,10 +112,14 @@ class Ticket(TenantModel):
                                    name="ticket_private_has_house"),
             models.CheckConstraint(condition=Q(anonymous=False) | Q(kind="complaint"),
                                    name="ticket_only_complaints_anonymous"),
+            models.CheckConstraint(condition=Q(about_staff__isnull=True) | Q(kind="complaint"),
+                                   name="ticket_only_complaints_about_staff"),
         ]
         indexes = [
             models.Index(fields=["estate", "status", "assignee"], name="ticket_queue"),
             models.Index(fields=["estate", "house"], name="ticket_estate_house"),
+            models.Index(fields=["sla_next_check_at"], name="ticket_sla_sweep",
+                         condition=Q(sla_next_check_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -107,6 +135,7 @@ class TicketEvent(TenantModel):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
                               on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(_("at"), default=timezone.now)
+    # A workflow action (choices.Action), or one the system takes: sla_at_risk, sla_breach, escalate, auto_close.
     action = models.CharField(_("action"), max_length=16)
     from_status = models.CharField(_("from"), max_length=16, blank=True)
     to_status = models.CharField(_("to"), max_length=16)

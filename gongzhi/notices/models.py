@@ -1,0 +1,1 @@
+"""Notices (通知公告): published to the estate or to chosen buildings and units, with read receipts."""
