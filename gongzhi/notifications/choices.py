@@ -5,6 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class NotificationKind(models.TextChoices):
     TICKET_UPDATE = "ticket_update", _("Ticket update")
     TICKET_ASSIGNED = "ticket_assigned", _("Ticket assigned to me")
+    SLA_ALERT = "sla_alert", _("Ticket at risk or late (SLA)")
+    QUOTE = "quote", _("Repair quote")
+    FOLLOW_UP = "follow_up", _("Follow-up visit")
+    NOTICE = "notice", _("Notice")
+    NOTICE_EMERGENCY = "notice_emergency", _("Emergency notice")
     SYSTEM = "system", _("System message")
 
 
