@@ -81,6 +81,7 @@ NON_ESTATE_API_ROUTES = {
     ("DELETE", "/tokens/{token_id}"),
     ("GET", "/estates"),
     ("GET", "/me/notification-preferences"),
+    ("POST", "/me/password"),
     ("PUT", "/me/notification-preferences"),
 }
 PUBLIC_API_ROUTES = {("POST", "/auth/token")}
@@ -486,6 +487,24 @@ def test_another_users_token_cannot_be_revoked(world):
     assert_not_found(response, "another user's token")
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_changing_ones_password_touches_only_ones_own_account(world):
+    """B's manager changing their password (wrongly, then rightly) leaves A's manager and A's tokens alone."""
+    from gongzhi.accounts.tests.factories import TEST_PASSWORD
+
+    token = world.objects["token"]
+    wrong = world.outsider_client.post("/api/v1/me/password", {"current_password": "x" * 12,
+                                                               "new_password": "lantern-harbour-42"},
+                                       content_type="application/json")
+    assert wrong.status_code == 400
+    world.outsider_client.post("/api/v1/me/password", {"current_password": TEST_PASSWORD,
+                                                       "new_password": "lantern-harbour-42"},
+                               content_type="application/json")
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    world.insider.refresh_from_db()
+    assert world.insider.check_password(TEST_PASSWORD)
 
 
 def test_no_token_can_be_minted_for_an_estate_one_does_not_belong_to(world):

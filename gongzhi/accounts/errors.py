@@ -8,3 +8,5 @@ TOKEN_OUTLIVES = _("A token may only create tokens that expire no later than its
 TOKEN_EXPIRY_RANGE = _("A token may last between 1 and %(max_days)s days.")
 ROLE_UNKNOWN = _("Unknown role.")
 MEMBERSHIP_EXISTS = _("This user already holds that role in this estate.")
+WRONG_PASSWORD = _("The current password is wrong.")
+SAME_PASSWORD = _("The new password must differ from the current one.")

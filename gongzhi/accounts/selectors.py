@@ -26,8 +26,16 @@ def token_for_secret(raw: str) -> ApiToken | None:
     return token if token.expires_at > timezone.now() else None
 
 
-def token_list(*, user: User):
-    return ApiToken.objects.filter(user=user).order_by("-created_at")
+def token_within(token: ApiToken, via: ApiToken | None) -> bool:
+    """Whether a request that came with ``via`` may see or revoke ``token``: a session (no ``via``) reaches all of
+    the user's tokens; a token only itself and those no wider than its own estates, so a leaked narrow token cannot
+    list or revoke the user's other integrations."""
+    return via is None or token.pk == via.pk or set(token.estate_ids) <= set(via.estate_ids)
+
+
+def token_list(*, user: User, via: ApiToken | None = None) -> list[ApiToken]:
+    """The user's tokens, newest first; through a token, only those within its reach (services.token_within)."""
+    return [t for t in ApiToken.objects.filter(user=user).order_by("-created_at") if token_within(t, via)]
 
 
 def memberships_of(*, user: User):

@@ -21,7 +21,7 @@ from . import errors
 from .choices import Role
 from .models import ApiToken, Membership, User
 from .policies import MembershipPolicy
-from .selectors import token_key
+from .selectors import token_key, token_within
 
 TOKEN_PREFIX = "gz_"
 
@@ -124,6 +124,27 @@ def membership_revoke(*, actor: Actor, membership_id: int) -> Membership:
     return membership
 
 
+@transaction.atomic
+def password_change(*, user: User, current_password: str, new_password: str) -> int:
+    """The user changes their own password. Every API token of theirs is revoked with it (a token leaked along with
+    the old password must not outlive the change); other browser sessions end by themselves, as Django checks the
+    password hash on each request. Returns how many tokens were revoked."""
+    if not user.check_password(current_password or ""):
+        raise DomainError(errors.WRONG_PASSWORD, code="wrong_password", detail={"field": "current_password"})
+    if new_password == current_password:
+        raise DomainError(errors.SAME_PASSWORD, code="weak_password", detail={"field": "new_password"})
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), code="weak_password", detail={"field": "new_password"}) from None
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    user.set_password(new_password)
+    # Saving the user drops every cached token of theirs (accounts.signals.user_changed), revoked ones included.
+    user.save(update_fields=["password"])
+    audit(user=user, estate=None, action="user.password_change", obj=user, after={"tokens_revoked": revoked})
+    return revoked
+
+
 def hash_token(raw: str) -> str:
     # The secret has 256 bits of entropy, so a plain SHA-256 is enough (no slow hash needed) and lets the
     # lookup be one indexed equality query.
@@ -162,13 +183,14 @@ def token_create(*, user: User, name: str, estate_ids: list[int], days: int | No
 
 
 @transaction.atomic
-def token_revoke(*, user: User, token_id: int) -> ApiToken:
-    """The owner revokes their token; a platform admin may revoke anyone's."""
+def token_revoke(*, user: User, token_id: int, via: ApiToken | None = None) -> ApiToken:
+    """The owner revokes their token; a platform admin may revoke anyone's. Through a token, only tokens within its
+    reach (``token_within``)."""
     qs = ApiToken.objects.select_for_update().filter(pk=token_id)
     if not user.is_superuser:
         qs = qs.filter(user=user)
     token = qs.first()
-    if token is None:
+    if token is None or not token_within(token, via):
         raise NotFound()
     if token.revoked_at is None:
         token.revoked_at = timezone.now()

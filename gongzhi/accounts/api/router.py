@@ -1,6 +1,6 @@
 from django.db import transaction
 from ninja import Router, Status
-from ninja.throttling import AnonRateThrottle
+from ninja.throttling import AnonRateThrottle, UserRateThrottle
 
 from gongzhi.core.api import api_actor
 from gongzhi.core.errors import DomainError, Forbidden
@@ -13,6 +13,8 @@ from .schemas import (
     MembershipIn,
     MembershipOut,
     MeOut,
+    PasswordChangedOut,
+    PasswordChangeIn,
     TokenCreatedOut,
     TokenIn,
     TokenLoginIn,
@@ -20,6 +22,16 @@ from .schemas import (
 )
 
 router = Router(tags=["accounts"])
+
+
+class PerUserThrottle(UserRateThrottle):
+    """Counted per signed-in user whether they came with a session or a token (ninja's own looks at
+    ``request.user``, which a bearer token does not set)."""
+
+    def get_cache_key(self, request) -> str:
+        user = getattr(request, "auth", None)
+        ident = user.pk if getattr(user, "pk", None) else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 def _token_out(token, raw=None) -> dict:
@@ -56,7 +68,8 @@ def me(request):
 
 @router.get("/tokens", response=list[TokenOut], summary="My API tokens")
 def tokens(request):
-    return [_token_out(t) for t in selectors.token_list(user=request.auth)]
+    """Through a token: that token and those no wider than it (a narrow token does not see the user's others)."""
+    return [_token_out(t) for t in selectors.token_list(user=request.auth, via=getattr(request, "api_token", None))]
 
 
 @router.post("/tokens", response={201: TokenCreatedOut}, summary="Create an API token")
@@ -70,7 +83,18 @@ def token_create(request, payload: TokenIn):
 
 @router.delete("/tokens/{token_id}", response=TokenOut, summary="Revoke an API token")
 def token_revoke(request, token_id: int):
-    return _token_out(services.token_revoke(user=request.auth, token_id=token_id))
+    """Through a token: only that token and those no wider than it; others answer 404."""
+    return _token_out(services.token_revoke(user=request.auth, token_id=token_id,
+                                            via=getattr(request, "api_token", None)))
+
+
+@router.post("/me/password", response=PasswordChangedOut, throttle=[PerUserThrottle("10/m")],
+             summary="Change my password (revokes all my API tokens)")
+def password_change(request, payload: PasswordChangeIn):
+    """A wrong current password answers 400 ``wrong_password``; a weak or unchanged new one 400 ``weak_password``."""
+    revoked = services.password_change(user=request.auth, current_password=payload.current_password,
+                                       new_password=payload.new_password)
+    return {"tokens_revoked": revoked}
 
 
 def _membership_out(m, actor) -> dict:

@@ -66,3 +66,14 @@ class MembershipOut(Schema):
     role_label: str
     created_at: datetime
     ended_at: datetime | None
+
+
+class PasswordChangeIn(Schema):
+    current_password: str = Field(..., examples=["old-password"])
+    new_password: str = Field(..., description="At least 10 characters, letters and digits, not a common one.",
+                              examples=["a-new-Passw0rd"])
+
+
+class PasswordChangedOut(Schema):
+    tokens_revoked: int = Field(..., description="Every API token of yours is revoked with the change, including "
+                                                 "the one this request came with.")

@@ -8,4 +8,5 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("estates/", views.estate_picker, name="estates"),
     path("tokens/", views.tokens, name="tokens"),
+    path("password/", views.password_change, name="password"),
 ]

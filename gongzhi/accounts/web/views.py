@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -12,7 +12,7 @@ from gongzhi.core.errors import DomainError
 from gongzhi.estate.policies import RegistryPolicy
 
 from .. import selectors, services
-from .forms import LoginForm, TokenForm
+from .forms import LoginForm, PasswordChangeForm, TokenForm
 
 
 def _safe_next(request, default: str) -> str:
@@ -114,3 +114,23 @@ def tokens(request):
                 form.add_error(None, exc.text())
     return render(request, "accounts/tokens.html", {"form": form, "created": created,
                                                     "tokens": selectors.token_list(user=request.user)})
+
+
+@login_required
+def password_change(request):
+    """The signed-in user changes their password; this browser stays signed in, every other session and every API
+    token of theirs ends."""
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            revoked = services.password_change(user=request.user, current_password=form.cleaned_data["current_password"],
+                                               new_password=form.cleaned_data["new_password"])
+        except DomainError as exc:
+            field = (exc.detail or {}).get("field")
+            form.add_error(field if field in form.fields else None, exc.text())
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("Your password was changed. API tokens revoked: %(count)s.") % {
+                "count": revoked})
+            return redirect("accounts:estates")
+    return render(request, "accounts/password.html", {"form": form}, status=400 if form.errors else 200)
