@@ -1,2 +1,9 @@
+from django.urls import path
+
+from . import views
+
 app_name = "notifications"
-urlpatterns = []
+urlpatterns = [
+    path("notifications/", views.notification_list, name="list"),
+    path("notifications/badge/", views.badge, name="badge"),
+]
