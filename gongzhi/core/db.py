@@ -46,3 +46,11 @@ def append_only(table: str) -> migrations.RunPython:
             schema_editor.execute(sql)
 
     return migrations.RunPython(forward, backward)
+
+
+def append_only_lifted(table: str) -> migrations.RunPython:
+    """The reverse of ``append_only``: for a migration that must alter an append-only table (SQLite rebuilds a
+    table to add a column, which drops its triggers). Put ``append_only(table)`` back at the end of the same
+    migration."""
+    guard = append_only(table)
+    return migrations.RunPython(guard.reverse_code, guard.code)

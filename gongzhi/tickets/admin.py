@@ -5,7 +5,17 @@ from django.contrib import admin
 
 from gongzhi.core.admin import HistoryAdmin
 
-from .models import Category, Comment, Ticket, TicketEvent
+from .models import (
+    CalendarDay,
+    Category,
+    Comment,
+    DutyShift,
+    ServiceCalendar,
+    SlaTarget,
+    TechnicianProfile,
+    Ticket,
+    TicketEvent,
+)
 
 
 @admin.register(Category)
@@ -45,3 +55,39 @@ class CommentAdmin(ReadOnlyAdmin):
     list_display = ("ticket", "author", "internal", "created_at")
     list_filter = ("estate", "internal")
     list_select_related = ("ticket", "author")
+
+
+# Dispatch and SLA settings: shown here, changed by the estate's managers in the console or the API (the services
+# validate them, audit them and drop the cached calendar).
+@admin.register(TechnicianProfile)
+class TechnicianProfileAdmin(ReadOnlyAdmin):
+    list_display = ("user", "estate", "skills", "supervisor", "auto_dispatch", "last_assigned_at")
+    list_filter = ("estate", "auto_dispatch")
+    list_select_related = ("user", "estate", "supervisor")
+
+
+@admin.register(DutyShift)
+class DutyShiftAdmin(ReadOnlyAdmin):
+    list_display = ("user", "estate", "weekday", "starts", "ends")
+    list_filter = ("estate", "weekday")
+    list_select_related = ("user", "estate")
+
+
+@admin.register(ServiceCalendar)
+class ServiceCalendarAdmin(ReadOnlyAdmin):
+    list_display = ("estate", "working_hours")
+    list_select_related = ("estate",)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(ReadOnlyAdmin):
+    list_display = ("date", "estate", "working", "hours_of_weekday", "name")
+    list_filter = ("estate", "working")
+    list_select_related = ("estate",)
+
+
+@admin.register(SlaTarget)
+class SlaTargetAdmin(ReadOnlyAdmin):
+    list_display = ("category", "estate", "priority", "response_minutes", "resolution_minutes")
+    list_filter = ("estate", "priority")
+    list_select_related = ("category", "estate")

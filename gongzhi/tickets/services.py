@@ -17,7 +17,7 @@ from gongzhi.estate.policies import my_house_ids
 from gongzhi.notifications.choices import NotificationKind
 from gongzhi.notifications.services import notify
 
-from . import workflow
+from . import sla, workflow
 from .choices import Action, Channel, Priority, Scope, TicketKind, TicketStatus
 from .defaults import DEFAULT_CATEGORIES
 from .models import Category, Comment, Ticket, TicketEvent
@@ -168,6 +168,7 @@ def ticket_submit(*, actor: Actor, kind: str, category_id: int, scope: str, titl
         "anonymous": bool(anonymous), "about_staff": about_staff, "submitted_by": actor.user,
         "idempotency_key": key, "submitted_at": now,
     }
+    values.update(sla.submit_values(estate=actor.estate, category=category, priority=values["priority"], now=now))
     try:
         with transaction.atomic():
             ticket = Ticket.objects.create(estate=actor.estate, number=_next_number(actor.estate, kind, now),
@@ -185,6 +186,11 @@ def ticket_submit(*, actor: Actor, kind: str, category_id: int, scope: str, titl
     if about_staff is not None:
         _notify_managers_of_staff_complaint(actor, ticket)
     ticket_submitted.send(sender=Ticket, ticket=ticket, actor=actor, now=now)
+    if actor.estate.rules().get("tickets.auto_dispatch") and not about_staff:
+        # The estate dispatches new tickets automatically: the system assigns it now (gongzhi.tickets.dispatch).
+        from .dispatch import auto_dispatch_submitted
+
+        ticket = auto_dispatch_submitted(ticket) or ticket
     return ticket
 
 
@@ -235,16 +241,20 @@ def _visible_ticket(actor: Actor, ticket_id: int) -> Ticket:
 
 @transaction.atomic
 def ticket_transition(*, actor: Actor, ticket_id: int, action: str, note: str = "",
-                      assignee_id: int | None = None) -> Ticket:
+                      assignee_id: int | None = None, hold_reason: str | None = None) -> Ticket:
     """Apply one action of the workflow table to a ticket; 409 when the table does not allow it from the
-    ticket's state, 403 when the actor is not a party to it, 404 when they cannot see the ticket."""
+    ticket's state, 403 when the actor is not a party to it, 404 when they cannot see the ticket. Holding needs
+    ``hold_reason`` (parts or resident: waiting for the resident pauses the SLA clock). The SLA fields move with
+    the step (``sla.transition_values``); an assignment or grab records when the technician last got a ticket
+    (``dispatch.note_assigned``). ``actor`` may be ``workflow.system_actor(estate)`` (automatic dispatch)."""
     ticket = _visible_ticket(actor, ticket_id)
     note = _text("note", note)
     assignee = _assignable(actor, assignee_id) if action == Action.ASSIGN else None
-    transition = workflow.check(actor, ticket, action, note=note, assignee=assignee)
+    transition = workflow.check(actor, ticket, action, note=note, assignee=assignee, hold_reason=hold_reason)
     before = snapshot(ticket, TICKET_FIELDS)
     now = timezone.now()
-    values = workflow.apply(ticket, transition, actor=actor, assignee=assignee, now=now)
+    values = workflow.apply(ticket, transition, actor=actor, assignee=assignee, now=now, hold_reason=hold_reason)
+    values.update(sla.transition_values(ticket, action, values, now, estate=actor.estate))
     # Conditional on the state just checked: with the row lock this is belt and braces against a lost update.
     updated = Ticket.objects.filter(pk=ticket.pk, status=ticket.status).update(updated_at=now, **values)
     if updated != 1:  # pragma: no cover - the row lock serialises transitions
@@ -254,12 +264,17 @@ def ticket_transition(*, actor: Actor, ticket_id: int, action: str, note: str = 
         setattr(ticket, field, value)
     TicketEvent.objects.create(estate=actor.estate, ticket=ticket, actor=actor.user, at=now, action=action,
                                from_status=from_status, to_status=ticket.status, note=note,
+                               hold_reason=hold_reason if action == Action.HOLD else "",
                                assignee=ticket.assignee if action in {Action.ASSIGN, Action.GRAB} else None)
+    if action in {Action.ASSIGN, Action.GRAB}:
+        from .dispatch import note_assigned
+
+        note_assigned(ticket, now)
     audit(user=actor.user, estate=actor.estate, action=f"ticket.{action}", obj=ticket, before=before,
           after=snapshot(ticket, TICKET_FIELDS))
     _notify_transition(actor, ticket, action, from_status)
-    ticket_transitioned.send(sender=Ticket, ticket=ticket, action=action, from_status=from_status, actor=actor,
-                             now=now)
+    ticket_transitioned.send(sender=Ticket, ticket=ticket, action=action, from_status=from_status,
+                             actor=None if workflow.is_system(actor) else actor, now=now)
     return ticket
 
 
@@ -294,8 +309,10 @@ def ticket_start(*, actor: Actor, ticket_id: int, note: str = "") -> Ticket:
     return ticket_transition(actor=actor, ticket_id=ticket_id, action=Action.START, note=note)
 
 
-def ticket_hold(*, actor: Actor, ticket_id: int, reason: str) -> Ticket:
-    return ticket_transition(actor=actor, ticket_id=ticket_id, action=Action.HOLD, note=reason)
+def ticket_hold(*, actor: Actor, ticket_id: int, reason: str, hold_reason: str | None = None) -> Ticket:
+    """``reason``: the note; ``hold_reason``: HoldReason (parts, or resident which pauses the SLA clock)."""
+    return ticket_transition(actor=actor, ticket_id=ticket_id, action=Action.HOLD, note=reason,
+                             hold_reason=hold_reason)
 
 
 def ticket_resume(*, actor: Actor, ticket_id: int, note: str = "") -> Ticket:
@@ -333,8 +350,12 @@ def comment_add(*, actor: Actor, ticket_id: int, body: str, internal: bool = Fal
     comment = Comment.objects.create(estate=actor.estate, ticket=ticket, author=actor.user, body=body,
                                      internal=bool(internal), created_at=now)
     if ticket.first_response_at is None and not internal and is_staff(actor):
-        Ticket.objects.filter(pk=ticket.pk, first_response_at__isnull=True).update(first_response_at=now)
-        ticket.first_response_at = now
+        # A staff reply is the first response: it stops the response clock (met, or missed if late).
+        values = {"first_response_at": now}
+        values.update(sla.transition_values(ticket, "comment", values, now, estate=actor.estate))
+        Ticket.objects.filter(pk=ticket.pk, first_response_at__isnull=True).update(updated_at=now, **values)
+        for field, value in values.items():
+            setattr(ticket, field, value)
     audit(user=actor.user, estate=actor.estate, action="ticket.comment", obj=comment,
           after={"ticket_id": ticket.pk, "internal": comment.internal})
     return comment

@@ -10,10 +10,11 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.accounts.choices import Role
 from gongzhi.core.access import Actor
 from gongzhi.core.errors import Conflict, DomainError, Forbidden
 
-from .choices import Action, TicketStatus
+from .choices import Action, HoldReason, TicketStatus
 from .policies import is_assignee, is_desk, is_household, is_technician
 
 S = TicketStatus
@@ -66,6 +67,18 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
 TRANSITION_ACTIONS = tuple(TRANSITIONS)
 
 
+def system_actor(estate) -> Actor:
+    """The system acting on its own, e.g. the automatic dispatch after a submit (``tickets.auto_dispatch``): no
+    user, with the standing of a dispatcher. Its steps go through the same table and services as anyone's; they
+    land on the timeline with no actor (``TicketEvent.actor`` null: "the system"), in the audit log as "system",
+    and the ``ticket_transitioned`` signal gets ``actor=None``. It never counts as the first response."""
+    return Actor(user=None, estate=estate, roles=frozenset({Role.DISPATCHER}))
+
+
+def is_system(actor: Actor | None) -> bool:
+    return actor is None or actor.user is None
+
+
 def transition_for(action: str) -> Transition:
     transition = TRANSITIONS.get(action)
     if transition is None:
@@ -93,9 +106,11 @@ def reopen_deadline(ticket):
     return since + timedelta(days=days)
 
 
-def check(actor: Actor, ticket, action: str, *, note: str = "", assignee=None) -> Transition:
+def check(actor: Actor, ticket, action: str, *, note: str = "", assignee=None,
+          hold_reason: str | None = None) -> Transition:
     """Refuse the action unless the table allows it from the ticket's state (409), the actor is one of its parties
-    (403), and its conditions hold; return the transition."""
+    (403), and its conditions hold; return the transition. Holding needs a reason (``HoldReason``: only waiting
+    for the resident pauses the SLA clock); grabbing needs the category's skill (``dispatch.check_grab``)."""
     transition = transition_for(action)
     if ticket.status not in transition.sources:
         raise Conflict(_("The ticket is “%(state)s”: it cannot be given the action “%(action)s”."),
@@ -107,6 +122,17 @@ def check(actor: Actor, ticket, action: str, *, note: str = "", assignee=None) -
     if transition.needs_note and not note:
         raise DomainError(_("Please give a reason or note for “%(action)s”."), code="note_required",
                           detail={"field": "note"}, action=Action(action).label)
+    if action == Action.HOLD:
+        if not hold_reason:
+            raise DomainError(_("Say why the work is on hold: waiting for parts or for the resident."),
+                              code="hold_reason_required", detail={"field": "hold_reason"})
+        if hold_reason not in HoldReason.values:
+            raise DomainError(_("%(field)s: %(reason)s"), code="invalid_field", detail={"field": "hold_reason"},
+                              field="hold_reason", reason=_("is not one of the allowed values"))
+    if action == Action.GRAB:
+        from .dispatch import check_grab
+
+        check_grab(actor, ticket)
     if transition.needs_assignee and assignee is None:
         raise DomainError(_("Choose whom to assign the ticket to."), code="assignee_required",
                           detail={"field": "assignee_id"})
@@ -119,10 +145,16 @@ def check(actor: Actor, ticket, action: str, *, note: str = "", assignee=None) -
     return transition
 
 
-def apply(ticket, transition: Transition, *, actor: Actor, assignee=None, now=None) -> dict:
-    """The field values the transition sets on ``ticket`` (not saved: the service writes them conditionally)."""
+def apply(ticket, transition: Transition, *, actor: Actor, assignee=None, now=None,
+          hold_reason: str | None = None) -> dict:
+    """The field values the transition sets on ``ticket`` (not saved: the service writes them conditionally).
+    The SLA fields are ``sla.transition_values``'s."""
     now = now or timezone.now()
     values: dict = {"status": transition.target}
+    if transition.action == Action.HOLD:
+        values["hold_reason"] = hold_reason
+    elif ticket.status == S.ON_HOLD and transition.target != S.ON_HOLD:
+        values["hold_reason"] = ""
     if transition.action == Action.ASSIGN:
         values["assignee"] = assignee
     elif transition.action == Action.GRAB:
@@ -135,6 +167,6 @@ def apply(ticket, transition: Transition, *, actor: Actor, assignee=None, now=No
         values["closed_at"] = now
     elif transition.action == Action.REOPEN:
         values.update(resolved_at=None, closed_at=None, reopen_count=ticket.reopen_count + 1)
-    if ticket.first_response_at is None and (is_desk(actor) or is_technician(actor)):
+    if ticket.first_response_at is None and not is_system(actor) and (is_desk(actor) or is_technician(actor)):
         values["first_response_at"] = now
     return values

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime, time
 
 from ninja import Field, Schema
 
@@ -96,6 +96,7 @@ class EventOut(Schema):
     from_status: TicketStatus | None
     to_status: TicketStatus
     note: str
+    hold_reason: HoldReason | None = Field(..., description="Why it was put on hold (hold events only).")
     assignee: UserRef | None
     actor: UserRef | None
 
@@ -133,8 +134,110 @@ class TransitionIn(Schema):
     action: str = Field(..., json_schema_extra={"enum": list(TRANSITION_ACTIONS)}, examples=["accept"])
     note: str = Field("", description="Required to hold, resolve and reject.")
     assignee_id: int | None = Field(None, description="Required to assign.")
+    hold_reason: HoldReason | None = Field(None, description="Required to hold: waiting for parts, or for the "
+                                                             "resident (which pauses the SLA clock).")
 
 
 class CommentIn(Schema):
     body: str = Field(..., min_length=1, examples=["The plumber will come at 3 pm."])
     internal: bool = Field(False, description="Staff only: a note the resident never sees.")
+
+
+# --- dispatch and SLA settings (api/dispatch.py) -----------------------------------------------------------------
+class TechnicianProfileOut(Schema):
+    id: int = Field(..., description="The profile's id (``technician_id`` in paths).")
+    user: UserRef
+    skills: list[str] = Field(..., examples=[["plumbing", "electrical"]])
+    supervisor: UserRef | None = Field(..., description="Second step of the SLA escalation chain.")
+    auto_dispatch: bool
+    last_assigned_at: datetime | None
+
+
+class TechnicianProfileIn(Schema):
+    user_id: int = Field(..., description="A technician of the estate without a profile yet.")
+    skills: list[str] = Field(default_factory=list, max_length=20, examples=[["plumbing"]])
+    supervisor_id: int | None = None
+    auto_dispatch: bool = True
+
+
+class TechnicianProfileUpdateIn(Schema):
+    skills: list[str] = Field(default_factory=list, max_length=20, examples=[["plumbing"]])
+    supervisor_id: int | None = None
+    auto_dispatch: bool = True
+
+
+class DutyShiftOut(Schema):
+    id: int
+    user: UserRef
+    weekday: int = Field(..., ge=0, le=6, description="0 = Monday.")
+    starts: time
+    ends: time = Field(..., description="At or before ``starts``: the shift runs past midnight.")
+
+
+class DutyShiftIn(Schema):
+    user_id: int
+    weekday: int = Field(..., ge=0, le=6, description="0 = Monday.")
+    starts: time = Field(..., examples=["22:00"])
+    ends: time = Field(..., examples=["06:00"])
+
+
+class ServiceCalendarOut(Schema):
+    working_hours: dict[str, list[list[str]]] = Field(
+        ..., examples=[{"0": [["08:30", "12:00"], ["13:30", "17:30"]], "5": [], "6": []}],
+        description="Weekday (0 = Monday) → [start, end] periods, local time, in order, not overlapping.")
+    is_default: bool = Field(..., description="True while the estate has not set its own hours.")
+
+
+class ServiceCalendarIn(Schema):
+    working_hours: dict[str, list[list[str]]] = Field(
+        ..., examples=[{"0": [["08:30", "12:00"], ["13:30", "17:30"]], "5": [], "6": []}])
+
+
+class CalendarDayOut(Schema):
+    id: int
+    date: date
+    working: bool = Field(..., description="False: a public holiday; true: a make-up working day (调休).")
+    hours_of_weekday: int = Field(..., description="A make-up day keeps the hours of this weekday (0 = Monday).")
+    name: str
+
+
+class CalendarDayIn(Schema):
+    date: date
+    working: bool
+    hours_of_weekday: int = Field(0, ge=0, le=6)
+    name: str = Field("", max_length=60, examples=["春节"])
+
+
+class SlaTargetOut(Schema):
+    id: int
+    category_id: int
+    category: str
+    priority: Priority
+    response_minutes: int
+    resolution_minutes: int
+
+
+class SlaTargetIn(Schema):
+    category_id: int
+    priority: Priority
+    response_minutes: int = Field(..., ge=1, examples=[5])
+    resolution_minutes: int = Field(..., ge=1, examples=[240])
+
+
+class BulkAssignIn(Schema):
+    ticket_ids: list[int] = Field(..., min_length=1, max_length=200)
+    assignee_id: int
+    note: str = ""
+
+
+class SlaCountdownOut(Schema):
+    target: str | None = Field(..., description="The target running now: response, resolution, or none.")
+    due_at: datetime | None
+    seconds_left: int | None = Field(..., description="In the ticket's clock (working seconds for a "
+                                                      "working-hours target); negative when late.")
+    state: SlaState
+    paused: bool
+    clock: str
+    escalation_level: int
+    response_breached: bool
+    resolution_breached: bool

@@ -118,6 +118,9 @@ class Ticket(TenantModel):
         indexes = [
             models.Index(fields=["estate", "status", "assignee"], name="ticket_queue"),
             models.Index(fields=["estate", "house"], name="ticket_estate_house"),
+            # The staff list filtered by state and category, and by assignee, newest first (bench/README.md).
+            models.Index(fields=["estate", "status", "category", "id"], name="ticket_list_status_category"),
+            models.Index(fields=["estate", "assignee", "id"], name="ticket_list_assignee"),
             models.Index(fields=["sla_next_check_at"], name="ticket_sla_sweep",
                          condition=Q(sla_next_check_at__isnull=False)),
         ]
@@ -142,6 +145,9 @@ class TicketEvent(TenantModel):
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
     note = models.TextField(_("note"), blank=True)
+    # db_default: the SLA sweep appends its steps with a bulk INSERT that does not name the column.
+    hold_reason = models.CharField(_("on hold because"), max_length=16, choices=HoldReason.choices, blank=True,
+                                   default="", db_default="")
 
     class Meta:
         verbose_name = _("ticket event")

@@ -1,9 +1,21 @@
+import datetime
+
 import factory
 from django.utils import timezone
 
 from gongzhi.accounts.tests.factories import UserFactory
 from gongzhi.estate.tests.factories import EstateFactory, HouseFactory
-from gongzhi.tickets.models import Category, Comment, Ticket, TicketPhoto
+from gongzhi.tickets.models import (
+    CalendarDay,
+    Category,
+    Comment,
+    DutyShift,
+    ServiceCalendar,
+    SlaTarget,
+    TechnicianProfile,
+    Ticket,
+    TicketPhoto,
+)
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -14,7 +26,8 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"类别{n}")
     kind = "repair"
     default_priority = "normal"
-    skill = "plumbing"
+    # No skill by default: any technician may grab or be given it. Tests of skill matching set one.
+    skill = ""
     response_minutes = 15
     resolution_minutes = 24 * 60
 
@@ -79,3 +92,58 @@ class TicketPhotoFactory(factory.django.DjangoModelFactory):
     height = 48
     bytes = factory.LazyAttribute(lambda o: o.image.size)
     sha256 = "0" * 64
+
+
+# --- dispatch and SLA --------------------------------------------------------------------------------------------
+class TechnicianProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TechnicianProfile
+
+    estate = factory.SubFactory(EstateFactory)
+    user = factory.SubFactory(UserFactory)
+    skills = factory.LazyFunction(lambda: ["plumbing"])
+    auto_dispatch = True
+
+
+class DutyShiftFactory(factory.django.DjangoModelFactory):
+    """Monday 08:00–17:00 unless told otherwise."""
+
+    class Meta:
+        model = DutyShift
+
+    estate = factory.SubFactory(EstateFactory)
+    user = factory.SubFactory(UserFactory)
+    weekday = 0
+    starts = datetime.time(8, 0)
+    ends = datetime.time(17, 0)
+
+
+class ServiceCalendarFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceCalendar
+
+    estate = factory.SubFactory(EstateFactory)
+
+
+class CalendarDayFactory(factory.django.DjangoModelFactory):
+    """A public holiday unless ``working=True``."""
+
+    class Meta:
+        model = CalendarDay
+
+    estate = factory.SubFactory(EstateFactory)
+    date = datetime.date(2027, 1, 1)
+    working = False
+    hours_of_weekday = 0
+    name = "元旦"
+
+
+class SlaTargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SlaTarget
+
+    category = factory.SubFactory(CategoryFactory)
+    estate = factory.SelfAttribute("category.estate")
+    priority = "emergency"
+    response_minutes = 5
+    resolution_minutes = 4 * 60

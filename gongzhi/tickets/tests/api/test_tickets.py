@@ -42,7 +42,7 @@ def test_a_repair_from_submit_to_close_through_the_api(desk, call):
     # when the dispatcher assigns it and the technician works it
     steps = [(desk.dispatcher, {"action": "assign", "assignee_id": desk.technician.user.pk}),
              (desk.technician, {"action": "accept"}), (desk.technician, {"action": "start"}),
-             (desk.technician, {"action": "hold", "note": "等配件"}), (desk.technician, {"action": "resume"}),
+             (desk.technician, {"action": "hold", "note": "等配件", "hold_reason": "parts"}), (desk.technician, {"action": "resume"}),
              (desk.technician, {"action": "resolve", "note": "更换了密封圈"}), (desk.resident, {"action": "close"})]
     for actor, payload in steps:
         response = call(actor, "POST", path, payload)
@@ -52,7 +52,7 @@ def test_a_repair_from_submit_to_close_through_the_api(desk, call):
     assert body["status"] == "closed"
     assert [e["action"] for e in body["timeline"]] == [
         "submit", "assign", "accept", "start", "hold", "resume", "resolve", "close"]
-    assert body["timeline"][4]["note"] == "等配件"
+    assert (body["timeline"][4]["note"], body["timeline"][4]["hold_reason"]) == ("等配件", "parts")
     assert body["actions"] == ["reopen"]
 
 

@@ -69,6 +69,8 @@ def test_every_state_and_action(desk, status, action):
     kwargs = {"note": "原因说明"}
     if action == "assign":
         kwargs["assignee_id"] = desk.technician2.user.pk
+    if action == "hold":
+        kwargs["hold_reason"] = "parts"
     if status in transition.sources:
         # when the table allows it, then the ticket moves to the target and the timeline says so
         ticket = ticket_transition(actor=actor, ticket_id=ticket.pk, action=action, **kwargs)
