@@ -191,6 +191,11 @@ def write_readme(run: dict) -> None:
         "machine: other work on the same cores lowers every figure, floors included, and widens p99.",
         "",
     ]
+    # The tickets benchmarks (bench/tickets_bench.py) keep their own section; a full run here leaves it as it is.
+    previous = README.read_text() if README.exists() else ""
+    start, end = "<!-- tickets-bench:start -->", "<!-- tickets-bench:end -->"
+    if start in previous and end in previous:
+        lines += [previous[previous.index(start):previous.index(end) + len(end)], ""]
     README.write_text("\n".join(lines))
 
 
