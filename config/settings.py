@@ -219,6 +219,14 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@localhost")
 # The SMS provider class (dotted path), a gongzhi.notifications.channels.SmsProvider. The logging one only writes
 # the message, with the number masked, to the log.
 SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "gongzhi.notifications.channels.LoggingSmsProvider")
+# Uploads: a ticket photo and a notice attachment, at most this many bytes each.
+TICKET_PHOTO_MAX_BYTES = int(os.environ.get("TICKET_PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
+NOTICE_ATTACHMENT_MAX_BYTES = int(os.environ.get("NOTICE_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+# Staff may remind the houses that have not read an important notice at most once in this many hours.
+NOTICE_REMIND_HOURS = int(os.environ.get("NOTICE_REMIND_HOURS", "12"))
+# Where a completed paid repair's charge goes (a gongzhi.tickets.charges.ChargeSink); by default it stays recorded on
+# the ticket until the billing app provides a sink.
+TICKET_CHARGE_SINK = os.environ.get("TICKET_CHARGE_SINK", "gongzhi.tickets.charges.RecordOnTicket")
 
 # --- demo -------------------------------------------------------------------------------------------------------
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "")

@@ -46,9 +46,18 @@ from gongzhi.estate.tests.factories import (
     UnitFactory,
     VehicleFactory,
 )
+from gongzhi.notices.tests.factories import NoticeAttachmentFactory
 from gongzhi.notifications.models import NotificationPreference
 from gongzhi.notifications.tests.factories import NotificationFactory, NotificationPreferenceFactory
-from gongzhi.tickets.tests.factories import TicketFactory, TicketPhotoFactory
+from gongzhi.tickets.tests.factories import (
+    CalendarDayFactory,
+    DutyShiftFactory,
+    SlaTargetFactory,
+    TechnicianProfileFactory,
+    TicketFactory,
+    TicketPhotoFactory,
+)
+from gongzhi.tickets.tests.factories_feedback import FollowUpVisitFactory, QuoteFactory
 
 # Every path parameter a route may take, and where its value comes from in the world below (an object of
 # estate A). A route with a parameter missing here fails test_every_route_parameter_is_known.
@@ -69,6 +78,14 @@ PARAMETER_OBJECTS = {
     "ticket_id": "ticket",
     "photo_id": "photo",
     "notification_id": "notification",
+    "quote_id": "quote",
+    "visit_id": "follow_up",
+    "notice_id": "notice",
+    "attachment_id": "notice_attachment",
+    "technician_id": "technician_profile",
+    "shift_id": "duty_shift",
+    "day_id": "calendar_day",
+    "target_id": "sla_target",
 }
 
 # API routes outside /estates/{estate_id}/: each has its own story below. A new one must be added here, with a test
@@ -332,11 +349,22 @@ def world(estate, other_estate, member, api, settings, tmp_path) -> World:
     ticket = TicketFactory(house=house, submitted_by=insider)
     photo = TicketPhotoFactory(ticket=ticket)
     notification = NotificationFactory(estate=estate, user=insider)
+    notice_attachment = NoticeAttachmentFactory(notice__estate=estate, notice__created_by=insider)
+    quote = QuoteFactory(ticket=ticket)
+    technician = member("technician", estate)
+    technician_profile = TechnicianProfileFactory(estate=estate, user=technician)
+    duty_shift = DutyShiftFactory(estate=estate, user=technician)
+    calendar_day = CalendarDayFactory(estate=estate)
+    sla_target = SlaTargetFactory(category=ticket.category)
+    follow_up = FollowUpVisitFactory(ticket=ticket)
     objects = {"estate": estate, "building": building, "unit": unit, "house": house, "person": person,
                "residency": residency, "vehicle": vehicle, "lot": lot, "space": space,
                "membership": Membership.objects.get(user=insider, estate=estate), "token": token,
                "audit_entry": entry, "ticket": ticket, "photo": photo,
-               "notification": notification}
+               "notification": notification, "quote": quote, "follow_up": follow_up,
+               "notice": notice_attachment.notice, "notice_attachment": notice_attachment,
+               "technician_profile": technician_profile, "duty_shift": duty_shift, "calendar_day": calendar_day,
+               "sla_target": sla_target}
     # Estate B has its own registry, so that a route answering from the wrong estate would have rows to show.
     house_b = HouseFactory(unit=UnitFactory(building=BuildingFactory(estate=other_estate, name="3"), name="2"),
                            number="1502")

@@ -56,7 +56,6 @@ from .models import (
     Unit,
     Vehicle,
 )
-from .policies import RegistryPolicy
 from .validators import id_checksum, parse_mobile, parse_plate
 
 COMPANY_NAME = "明强物业"
@@ -564,13 +563,13 @@ class SeedResult:
 
 
 def _where(login: DemoLogin, estates: dict[str, Estate], base: str) -> str:
-    """The page to open first: the staff console for roles that may browse the registry, else the portal."""
+    """The page to open first (gongzhi.estate.web.views.start_page): the console, the technician's queue or the
+    portal."""
+    from .web.views import start_page
+
     if login.estate_key is None:
         return f"{base}/admin/"
-    estate = estates[login.estate_key]
-    if RegistryPolicy.can(Actor(user=None, estate=estate, roles=frozenset({login.role})), "view"):
-        return f"{base}/e/{estate.pk}/console/"
-    return f"{base}/e/{estate.pk}/"
+    return base + start_page(Actor(user=None, estate=estates[login.estate_key], roles=frozenset({login.role})))
 
 
 def _ensure_users(password: str, entries: list[AuditEntry], changes: Counter) -> dict[str, User]:

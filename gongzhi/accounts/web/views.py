@@ -10,6 +10,8 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.access import Actor
 from gongzhi.core.errors import DomainError
 from gongzhi.estate.policies import RegistryPolicy
+from gongzhi.estate.web.views import start_page
+from gongzhi.tickets.policies import is_technician
 
 from .. import selectors, services
 from .forms import LoginForm, PasswordChangeForm, TokenForm
@@ -70,10 +72,8 @@ def home(request):
     estates = {m.estate_id for m in memberships}
     if len(estates) == 1:
         estate = memberships[0].estate
-        actor = Actor(user=request.user, estate=estate, roles=frozenset(m.role for m in memberships))
-        if RegistryPolicy.can(actor, "view"):
-            return redirect("estate:console", estate_id=estate.pk)
-        return redirect("estate:portal", estate_id=estate.pk)
+        return redirect(start_page(Actor(user=request.user, estate=estate,
+                                         roles=frozenset(m.role for m in memberships))))
     return redirect("accounts:estates")
 
 
@@ -81,10 +81,13 @@ def home(request):
 def estate_picker(request):
     by_estate: dict = {}
     for m in selectors.memberships_of(user=request.user):
-        entry = by_estate.setdefault(m.estate_id, {"estate": m.estate, "roles": [], "staff": False})
+        entry = by_estate.setdefault(m.estate_id, {"estate": m.estate, "roles": [], "codes": set()})
         entry["roles"].append(m.get_role_display())
-        entry["staff"] = entry["staff"] or RegistryPolicy.can(
-            Actor(user=request.user, estate=m.estate, roles=frozenset({m.role})), "view")
+        entry["codes"].add(m.role)
+    for entry in by_estate.values():
+        actor = Actor(user=request.user, estate=entry["estate"], roles=frozenset(entry["codes"]))
+        entry["staff"] = RegistryPolicy.can(actor, "view")
+        entry["technician"] = is_technician(actor)
     return render(request, "accounts/estates.html", {"entries": list(by_estate.values())})
 
 

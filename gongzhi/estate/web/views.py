@@ -60,9 +60,23 @@ class Menu:
     export_registry: bool
     audit: bool
     portal: bool
+    tickets: bool  # the ticket desk: list, queue, board
+    ticket_metrics: bool
+    follow_ups: bool
+    dispatch_settings: bool
+    technician: bool  # the technician's mobile queue
+    my_tickets: bool  # a resident's own tickets in the portal
+    notices_console: bool
 
 
 def menu_for(actor: Actor) -> Menu:
+    # The other apps' policies, imported here: the menu spans the apps, which themselves depend on the registry.
+    from gongzhi.notices.policies import NoticePolicy
+    from gongzhi.tickets.dispatch import TechnicianProfilePolicy
+    from gongzhi.tickets.feedback import FollowUpPolicy
+    from gongzhi.tickets.metrics import MetricsPolicy
+    from gongzhi.tickets.policies import is_desk, is_technician
+
     return Menu(
         console=RegistryPolicy.can(actor, "view"),
         persons=PersonPolicy.can(actor, "view"),
@@ -70,7 +84,28 @@ def menu_for(actor: Actor) -> Menu:
         export_registry=RegistryPolicy.can(actor, "export"),
         audit=AuditPolicy.can(actor, "view"),
         portal=actor.has_any(RESIDENT_ROLES),
+        tickets=is_desk(actor),
+        ticket_metrics=MetricsPolicy.can(actor, "view"),
+        follow_ups=FollowUpPolicy.can(actor, "view"),
+        dispatch_settings=TechnicianProfilePolicy.can(actor, "change"),
+        technician=is_technician(actor),
+        my_tickets=actor.has_any(RESIDENT_ROLES),
+        notices_console=NoticePolicy.can(actor, "console"),
     )
+
+
+def start_page(actor: Actor) -> str:
+    """Where a member lands in an estate: a technician (not also at the desk) on their queue, whoever may browse the
+    registry on the console, everyone else on the resident portal."""
+    from django.urls import reverse
+
+    from gongzhi.tickets.policies import is_desk, is_technician
+
+    if is_technician(actor) and not is_desk(actor):
+        return reverse("tickets:tech_queue", kwargs={"estate_id": actor.estate.pk})
+    if RegistryPolicy.can(actor, "view"):
+        return reverse("estate:console", kwargs={"estate_id": actor.estate.pk})
+    return reverse("estate:portal", kwargs={"estate_id": actor.estate.pk})
 
 
 def page_context(request) -> dict:

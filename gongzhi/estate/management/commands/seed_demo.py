@@ -32,7 +32,7 @@ class Command(BaseCommand):
             result = demo.seed(scale=scale, seed=seed, base_url=base_url)
         except demo.DemoPasswordError as exc:
             raise CommandError(f"DEMO_PASSWORD is not accepted by the password rules: {exc}") from None
-        categories = _ensure_ticket_categories()
+        set_up = _set_up_apps()
         elapsed = time.monotonic() - started
 
         out = self.stdout
@@ -46,8 +46,9 @@ class Command(BaseCommand):
             out.write("The demo estates already exist; nothing was changed in them.")
         for change, n in result.changes.items():
             out.write(f"  {n} {change}")
-        if categories:
-            out.write(f"  {categories} ticket categories created")
+        for what, n in set_up.items():
+            if n:
+                out.write(f"  {n} {what} created")
         out.write(f"Demo ready in {elapsed:.1f} s.\n")
 
         rows = [("role", "phone", "password", "name", "estate", "where to go")]
@@ -67,19 +68,33 @@ def _width(text: str) -> int:
     return sum(2 if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" else 1 for ch in text)
 
 
-def _ensure_ticket_categories() -> int:
-    """Each demo estate gets the default ticket categories, named in Chinese, created by its manager."""
+def _set_up_apps() -> dict[str, int]:
+    """Each demo estate, through its manager: the default ticket categories (named in Chinese), dispatch (technician
+    profiles, rota, service calendar and public holidays), a few notices and tickets at every stage. Each step adds
+    only what is missing, so a second run creates nothing."""
     from gongzhi.accounts.models import Membership
     from gongzhi.core.access import resolve_actor
+    from gongzhi.notices.demo import seed_notices
+    from gongzhi.tickets.demo import seed_dispatch, seed_tickets
     from gongzhi.tickets.services import categories_ensure_defaults
 
-    created = 0
+    made = {"ticket categories": 0, "technician profiles": 0, "duty shifts": 0, "calendar days": 0, "notices": 0,
+            "tickets": 0}
     managers = Membership.objects.filter(role="manager", ended_at__isnull=True,
                                          estate__company__name=demo.COMPANY_NAME,
                                          estate__name__in=[plan.name for plan in demo.PLANS]).select_related("user")
+    seen = set()
     with translation.override("zh-hans"):
-        for membership in managers.order_by("estate_id", "pk").distinct():
+        for membership in managers.order_by("estate_id", "pk"):
+            if membership.estate_id in seen:
+                continue
+            seen.add(membership.estate_id)
             actor = resolve_actor(membership.user, membership.estate_id)
-            created += len(categories_ensure_defaults(actor=actor))
-    return created
-
+            made["ticket categories"] += len(categories_ensure_defaults(actor=actor))
+            dispatch = seed_dispatch(actor=actor)
+            made["technician profiles"] += dispatch["profiles"]
+            made["duty shifts"] += dispatch["shifts"]
+            made["calendar days"] += dispatch["days"]
+            made["notices"] += len(seed_notices(actor=actor))
+            made["tickets"] += seed_tickets(estate=actor.estate)
+    return made
