@@ -18,7 +18,17 @@ from gongzhi.estate.models import Building, Unit
 
 from . import dispatch
 from .choices import OPEN_STATUSES, Priority, SlaState, TicketKind, TicketStatus
-from .models import Comment, DutyShift, Quote, Rating, TechnicianProfile, Ticket, TicketEvent, TicketPhoto
+from .models import (
+    Category,
+    Comment,
+    DutyShift,
+    Quote,
+    Rating,
+    TechnicianProfile,
+    Ticket,
+    TicketEvent,
+    TicketPhoto,
+)
 from .policies import ASSIGNABLE_ROLES, TicketPolicy
 from .selectors import LIST_RELATED
 
@@ -157,10 +167,22 @@ def assignable_people(*, actor: Actor, ticket: Ticket | None = None, now: dateti
         people[user_id]["has_rota"] = True
         people[user_id]["on_duty"] = user_id in duty
     skill = ticket.category.skill if ticket is not None else ""
+    names = skill_names(actor=actor)
     for row in people.values():
         row["has_skill"] = bool(skill) and skill in row["skills"]
+        row["skill_names"] = [names.get(s, s) for s in row["skills"]]
     return sorted(people.values(), key=lambda r: (not r["has_skill"], not r["on_duty"], r["open"],
                                                   str(r["user"])))
+
+
+def skill_names(*, actor: Actor) -> dict[str, str]:
+    """What a skill code means to people: the names of the estate's categories that need it ("plumbing" → 给排水),
+    since the codes are the estate's own and untranslated."""
+    names: dict[str, list[str]] = {}
+    for category in Category.objects.for_estate(actor.estate).filter(active=True).exclude(skill="") \
+            .order_by("sort_key", "name"):
+        names.setdefault(category.skill, []).append(category.name)
+    return {skill: "/".join(found) for skill, found in names.items()}
 
 
 # --- the technician's side ----------------------------------------------------------------------------------------

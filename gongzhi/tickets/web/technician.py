@@ -34,7 +34,7 @@ def my_queue(request):
     return render_page(request, "tickets/tech_queue.html", {
         "rows": with_countdowns(actor, page_selectors.technician_queue(actor=actor)),
         "grabbable": with_countdowns(actor, page_selectors.grabbable(actor=actor, skills=skills)),
-        "skills": skills})
+        "skills": skills, "skill_names": [page_selectors.skill_names(actor=actor).get(s, s) for s in skills or []]})
 
 
 def _detail_context(actor, ticket_id: int, version: str) -> dict:

@@ -171,7 +171,7 @@ def test_list_pages_cost_the_same_queries_for_3_or_30_tickets(desk, page, django
     client = browser(desk.dispatcher)
     grow(3)
     client.get(url(page, desk))
-    with django_assert_max_num_queries(16) as small:
+    with django_assert_max_num_queries(17) as small:
         assert client.get(url(page, desk)).status_code == 200
     grow(27)
     with django_assert_max_num_queries(len(small.captured_queries)):
