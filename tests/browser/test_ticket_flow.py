@@ -100,7 +100,7 @@ def test_a_repair_from_report_to_rating(live_server, world, open_page, screensho
     desk.locator("form:has(input[name=action][value=assign]) button[type=submit]").click()
     expect(desk.locator("#ticket-live .tk-status")).to_have_class(re.compile("tk-assigned"))
     expect(desk.locator(".tk-timeline")).to_contain_text("张师傅")
-    screenshot(desk, "ticket-console-assigned-1280", full_page=True)
+    screenshot(desk, "ticket-console-assigned-1280", full_page=True, docs_name="screenshot-ticket-console.png")
     # and has the other one assigned automatically: 李师傅 has fewer open tickets
     desk.goto(f"{base}/e/{estate}/console/tickets/{other.pk}/")
     desk.locator("form:has(input[name=action][value=auto_assign]) button").click()
@@ -121,7 +121,7 @@ def test_a_repair_from_report_to_rating(live_server, world, open_page, screensho
     expect(tech.locator("#ticket-live .tk-status")).to_have_class(re.compile("tk-accepted"))
     tech.locator("form:has(input[name=action][value=start]) button").click()
     expect(tech.locator("#ticket-live .tk-status")).to_have_class(re.compile("tk-in_progress"))
-    screenshot(tech, "ticket-tech-375", full_page=True)
+    screenshot(tech, "ticket-tech-375", full_page=True, docs_name="screenshot-technician.png")
     tech.fill("textarea[name=note]", "更换了角阀，已不漏水")
     tech.locator("form:has(input[name=action][value=resolve]) button").click()
     expect(tech.locator("#ticket-live .tk-status")).to_have_class(re.compile("tk-resolved"))
