@@ -370,12 +370,27 @@ def seed_due(count: int, now) -> dict:
     # late beyond the managers' share.
     kinds = [(m(13), False), (m(20), False), (m(50), False), (m(20 * 60), True), (m(25 * 60), True),
              (m(40 * 60), True), (m(23 * 60 + 30), True)]
+    # The at-risk and escalation instants the services store with each deadline (sla.thresholds), worked out once
+    # per kind of ticket: the sweep itself then needs no clock arithmetic.
+    from gongzhi.tickets.sla import Clocks, Shares, thresholds
+
+    clocks, shares, stored = Clocks(), Shares.of(estate), {}
+
+    def instants(category, start, due, minutes):
+        key = (category.sla_clock, start, due, minutes)
+        if key not in stored:
+            stored[key] = thresholds(clocks.get(estate.pk, category.sla_clock), start, due, minutes, shares)
+        return stored[key]
+
     for first in range(0, count, CHUNK):
         rows = []
         for i in range(first, min(first + CHUNK, count)):
             ago, responded = kinds[i % len(kinds)]
             category = calendar_kind if i % 5 == 0 else plain
             submitted = now - ago
+            response = (None, None) if responded else instants(category, submitted, submitted + m(15), 15)
+            resolution = instants(category, submitted, submitted + m(category.resolution_minutes),
+                                  category.resolution_minutes)
             rows.append(Ticket(
                 estate=estate, number=f"S{i + 1:09d}", kind="repair", category=category, priority="normal",
                 scope="common", place="3号楼电梯", title=f"到期工单 {i + 1}", submitted_by=resident, channel="portal",
@@ -384,6 +399,8 @@ def seed_due(count: int, now) -> dict:
                 sla_clock=category.sla_clock, response_minutes=15, resolution_minutes=category.resolution_minutes,
                 response_due_at=None if responded else submitted + m(15),
                 resolution_due_at=submitted + m(category.resolution_minutes), sla_state="on_track",
+                response_at_risk_at=response[0], response_escalate_at=response[1],
+                resolution_at_risk_at=resolution[0], resolution_escalate_at=resolution[1],
                 sla_next_check_at=now - m(1)))
         Ticket.objects.bulk_create(rows, batch_size=CHUNK)
     return {"estate_id": estate.pk, "seed_seconds": time.perf_counter() - began}

@@ -28,17 +28,24 @@ again from 0 when the response target is met (or missed) and the resolution targ
 Boundaries: a target is met when the response or resolution comes at or before the due instant; it is breached
 only after it; "at risk" starts exactly when the share left reaches the threshold.
 
+Thresholds. When a due instant is set (submission, resuming, reopening) the instants of its chain are stored with
+it: ``*_at_risk_at`` (the share left reaches the threshold, in the ticket's clock) and ``*_escalate_at`` (due + the
+managers' share of the target, in the ticket's clock), with the estate's shares at that moment; they are cleared
+with it. So no step of the sweep needs clock arithmetic: it compares the stored instants with now and sets
+``sla_next_check_at`` to the next one. A ticket stored before them has none: the sweep works them out as it did
+(calendar time: in SQL too; working hours: in Python, from the estate calendar).
+
 The sweep runs every minute (tasks.sla_sweep) over the tickets whose ``sla_next_check_at`` has come (an indexed
 column), in batches with bulk writes, so its cost per ticket is constant. A batch is taken under
 ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite's transactions are serialised, BEGIN IMMEDIATE), so two
 sweeps at once never take the same step twice, and a transition (which locks its row) never interleaves with it.
 
-On PostgreSQL the tickets counted in calendar time never come to Python: one statement per batch (``SQL_SWEEP``)
-locks them, computes what ``standing`` computes (in exact microseconds), writes the rows that change, appends the
-steps to the timelines with the notes worked out beforehand for each (estate, assignee) of the due tickets, and
-returns the steps grouped for the notifications. Working-hours tickets need the estate calendar for their
-thresholds and go through ``standing`` in Python, as every ticket does on SQLite; a test sweeps the same tickets
-both ways and compares every row, event and notification.
+On PostgreSQL the tickets never come to Python: one statement per batch (``SQL_SWEEP``) locks them, computes what
+``standing`` computes from the stored thresholds (a calendar-time ticket without them: in exact microseconds),
+writes the rows that change, appends the steps to the timelines with the notes worked out beforehand for each
+(estate, assignee) of the due tickets, and returns the steps grouped for the notifications. Only a working-hours
+ticket without stored thresholds goes through ``standing`` in Python, as every ticket does on SQLite; a test sweeps
+the same tickets both ways and compares every row, event and notification.
 """
 
 import logging
@@ -52,7 +59,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -77,7 +84,7 @@ RULE_MANAGER_AFTER = "tickets.sla_manager_after_share"
 DEFAULT_AT_RISK = Fraction(1, 5)
 DEFAULT_MANAGER_AFTER = Fraction(1, 2)
 SWEEP_BATCH = 5000
-SWEEP_IN_SQL = True  # PostgreSQL: sweep the calendar-time tickets in SQL (the tests compare it with Python)
+SWEEP_IN_SQL = True  # PostgreSQL: sweep in SQL (the tests compare it with Python)
 CALENDAR_CACHE_SECONDS = 60
 
 RESPONSE, RESOLUTION = "response", "resolution"
@@ -231,10 +238,33 @@ class Standing:
     next_at: datetime | None  # when the standing may change next
 
 
-def _target_standing(clock, now, due, minutes, shares: Shares) -> tuple[int, datetime | None]:
+THRESHOLDS = {RESPONSE: ("response_at_risk_at", "response_escalate_at"),
+              RESOLUTION: ("resolution_at_risk_at", "resolution_escalate_at")}
+
+
+def thresholds(clock, now: datetime, due: datetime | None, minutes, shares: Shares) -> tuple:
+    """(at risk from, escalated from) of a target due at ``due``, worked out at ``now`` (when the due instant is
+    set): the instants ``_target_standing`` would find, stored so that the sweep needs no clock arithmetic."""
+    if due is None or not minutes:
+        return None, None
+    escalate = clock.add(due, _minutes(minutes, shares.manager_after))
+    risk = _minutes(minutes, shares.at_risk)
+    if clock.kind != SlaClock.WORKING:
+        return due - risk, escalate
+    left = clock.between(now, due)
+    return (clock.add(now, left - risk) if left > risk else min(now, due)), escalate
+
+
+def _target_standing(clock, now, due, minutes, shares: Shares, at_risk_at=None,
+                     escalate_at=None) -> tuple[int, datetime | None]:
+    """The level of one target now and when it may change: from the stored thresholds when there are, else
+    computed in the ticket's clock."""
     if now > due:
-        manager_at = clock.add(due, _minutes(minutes, shares.manager_after))
+        manager_at = escalate_at if escalate_at is not None else clock.add(due, _minutes(minutes,
+                                                                                         shares.manager_after))
         return (3, None) if now >= manager_at else (2, manager_at)
+    if at_risk_at is not None:
+        return (1, due) if now >= at_risk_at else (0, at_risk_at)
     left = clock.between(now, due)
     risk = _minutes(minutes, shares.at_risk)
     if left <= risk:
@@ -255,7 +285,9 @@ def running_targets(t) -> list[tuple[str, datetime, int]]:
 def standing(t, now: datetime, clock, shares: Shares) -> Standing:
     level, target, breached, nexts = 0, None, set(), []
     for name, due, minutes in running_targets(t):
-        lvl, next_at = _target_standing(clock, now, due, minutes, shares)
+        risk_field, escalate_field = THRESHOLDS[name]
+        lvl, next_at = _target_standing(clock, now, due, minutes, shares, getattr(t, risk_field, None),
+                                        getattr(t, escalate_field, None))
         if lvl >= 2:
             breached.add(name)
         if target is None or lvl > level:
@@ -277,7 +309,8 @@ class _View:
     """A ticket's SLA fields with pending changes on top (for computing before the row is written)."""
 
     FIELDS = ("first_response_at", "response_due_at", "response_minutes", "resolution_due_at",
-              "resolution_minutes")
+              "resolution_minutes", "response_at_risk_at", "response_escalate_at", "resolution_at_risk_at",
+              "resolution_escalate_at")
 
     def __init__(self, ticket, *changes: dict):
         for name in self.FIELDS:
@@ -296,19 +329,36 @@ def submit_values(*, estate: Estate, category, priority: str, now: datetime) -> 
               "response_due_at": clock.add(now, _minutes(response)),
               "resolution_due_at": clock.add(now, _minutes(resolution)),
               "sla_state": SlaState.ON_TRACK, "escalation_level": 0}
+    _add_thresholds(values, values, clock, Shares.of(estate), now)
     values["sla_next_check_at"] = _next_check(_View(None, values), now, clock, Shares.of(estate), 0)
     return values
 
 
+def _add_thresholds(out: dict, minutes_of, clock, shares: Shares, now: datetime) -> None:
+    """The stored thresholds of every target whose due instant ``out`` sets or clears (``minutes_of``: the ticket
+    or the values holding the targets' minutes)."""
+    get = minutes_of.get if isinstance(minutes_of, dict) else (lambda name: getattr(minutes_of, name))
+    for name, (risk_field, escalate_field) in THRESHOLDS.items():
+        if f"{name}_due_at" in out and risk_field not in out:
+            out[risk_field], out[escalate_field] = thresholds(clock, now, out[f"{name}_due_at"],
+                                                              get(f"{name}_minutes"), shares)
+
+
 def transition_values(ticket: Ticket, action: str, values: dict, now: datetime, *, estate: Estate | None = None) -> dict:
-    """The SLA fields a workflow step changes on ``ticket`` (not yet saved), given the step's own ``values``."""
+    """The SLA fields a workflow step changes on ``ticket`` (not yet saved), given the step's own ``values``;
+    with the thresholds of every due instant set or cleared."""
     if not ticket.resolution_minutes and not ticket.response_minutes:
         return {}  # a ticket without targets (made before SLAs, or by hand)
+    clock = Clocks().get(ticket.estate_id, ticket.sla_clock)
+    shares = Shares.of(estate or ticket.estate)
+    out = _transition_values(ticket, action, values, now, clock, shares)
+    _add_thresholds(out, ticket, clock, shares, now)
+    return out
+
+
+def _transition_values(ticket: Ticket, action: str, values: dict, now: datetime, clock, shares: Shares) -> dict:
     out: dict = {}
     target_status = values.get("status", ticket.status)
-    clocks = Clocks()
-    clock = clocks.get(ticket.estate_id, ticket.sla_clock)
-    shares = Shares.of(estate or ticket.estate)
     level = ticket.escalation_level
     if values.get("first_response_at") and ticket.response_due_at is not None:
         # The response clock stops: met at or before the due instant, missed after it. The resolution target's
@@ -347,6 +397,7 @@ def transition_values(ticket: Ticket, action: str, values: dict, now: datetime, 
         out.update(response_due_at=None, resolution_due_at=None, sla_next_check_at=None)
         return out
     if out or ticket.sla_next_check_at is not None:
+        _add_thresholds(out, ticket, clock, shares, now)
         view = _View(ticket, values, out)
         out["sla_state"] = STATE_OF_LEVEL[level] if running_targets(view) else ticket.sla_state
         out["sla_next_check_at"] = _next_check(view, now, clock, shares, level)
@@ -356,13 +407,15 @@ def transition_values(ticket: Ticket, action: str, values: dict, now: datetime, 
 # --- the sweep ---------------------------------------------------------------------------------------------------
 SWEEP_FIELDS = ("id", "estate_id", "number", "title", "status", "assignee_id", "first_response_at",
                 "response_due_at", "response_minutes", "resolution_due_at", "resolution_minutes", "sla_clock",
-                "sla_state", "escalation_level", "response_breached", "resolution_breached", "sla_next_check_at")
+                "sla_state", "escalation_level", "response_breached", "resolution_breached", "sla_next_check_at",
+                "response_at_risk_at", "response_escalate_at", "resolution_at_risk_at", "resolution_escalate_at")
 UPDATE_FIELDS = ["sla_state", "escalation_level", "response_breached", "resolution_breached", "response_due_at",
                  "sla_next_check_at", "updated_at"]
 WRITE_CHUNK = 1000
 
 
-ROW_DATETIMES = ("first_response_at", "response_due_at", "resolution_due_at", "sla_next_check_at")
+ROW_DATETIMES = ("first_response_at", "response_due_at", "resolution_due_at", "sla_next_check_at",
+                 "response_at_risk_at", "response_escalate_at", "resolution_at_risk_at", "resolution_escalate_at")
 
 
 def _datetime_io():
@@ -434,9 +487,9 @@ def sweep(now: datetime | None = None) -> dict:
     """Take the due SLA steps of every ticket whose next check has come (all estates). Idempotent: a second run
     at the same time finds nothing to do. Returns counts: checked, at_risk, breached, escalated.
 
-    On PostgreSQL the tickets counted in calendar time are swept in SQL (``_sweep_in_sql``: one statement per batch
-    computes the standing, writes the changed rows and returns the steps); the working-hours ones, whose
-    thresholds need the estate calendar, and every ticket on SQLite go through ``standing`` in Python."""
+    On PostgreSQL the tickets are swept in SQL (``_sweep_in_sql``: one statement per batch computes the standing
+    from the stored thresholds, writes the changed rows and returns the steps); a working-hours ticket without
+    stored thresholds (``_without_thresholds``) and every ticket on SQLite go through ``standing`` in Python."""
     now = now or timezone.now()
     stats: Counter = Counter()
     contexts: dict[int, _EstateContext] = {}
@@ -450,7 +503,7 @@ def sweep(now: datetime | None = None) -> dict:
         with transaction.atomic():
             qs = Ticket.objects.filter(sla_next_check_at__lte=now, pk__gt=last_pk).order_by("pk")
             if in_sql:
-                qs = qs.filter(sla_clock=SlaClock.WORKING).select_for_update(skip_locked=True)
+                qs = qs.filter(_without_thresholds()).select_for_update(skip_locked=True)
             sql, params = qs.values_list(*SWEEP_FIELDS)[:SWEEP_BATCH].query.sql_with_params()
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
@@ -463,6 +516,19 @@ def sweep(now: datetime | None = None) -> dict:
             break
     return {"checked": stats["checked"], "at_risk": stats[AT_RISK_ACTION], "breached": stats[BREACH_ACTION],
             "escalated": stats[ESCALATE_ACTION]}
+
+
+def _without_thresholds() -> Q:
+    """The working-hours tickets with a running due instant but no stored thresholds (stored before there were):
+    the SQL sweep leaves them to ``standing`` in Python, which can work them out from the estate calendar."""
+    missing = Q()
+    for name, fields in THRESHOLDS.items():
+        running = Q(**{f"{name}_due_at__isnull": False, f"{name}_minutes__gt": 0})
+        if name == RESPONSE:
+            running &= Q(first_response_at__isnull=True)
+        for field in fields:
+            missing |= running & Q(**{f"{field}__isnull": True})
+    return Q(sla_clock=SlaClock.WORKING) & missing
 
 
 def _load_contexts(estate_ids, contexts: dict) -> None:
@@ -483,20 +549,24 @@ def _micros_sql(minutes: str, step: str, num: str, den: str) -> str:
             f"ELSE {exact} * interval '1 microsecond' END")
 
 
-def _standing_sql(running: str, due: str, minutes: str) -> str:
-    """SQL for ``_target_standing`` in calendar time: the lateral columns (lvl, nxt) of one target, null when it
-    is not running. (OFFSET 0 keeps the planner from copying the shares' arithmetic into every use.)"""
+def _standing_sql(running: str, due: str, minutes: str, at_risk: str, escalate: str) -> str:
+    """SQL for ``_target_standing``: the lateral columns (lvl, nxt) of one target, null when it is not running.
+    The thresholds are the stored ones; a calendar-time ticket without them (stored before they were) gets them
+    computed here (the working-hours ones without them go to Python). (OFFSET 0 keeps the planner from copying
+    the shares' arithmetic into every use.)"""
     risk = _micros_sql(minutes, "b.risk_step", "b.rn", "b.rd")
     manager = _micros_sql(minutes, "b.manager_step", "b.mn", "b.md")
     return f"""(SELECT CASE WHEN NOT w.running THEN NULL
-                           WHEN %(now)s > {due} THEN CASE WHEN %(now)s >= {due} + w.manager THEN 3 ELSE 2 END
-                           WHEN {due} - w.risk <= %(now)s THEN 1 ELSE 0 END AS lvl,
+                           WHEN %(now)s > {due} THEN CASE WHEN %(now)s >= w.manager_at THEN 3 ELSE 2 END
+                           WHEN w.risk_at <= %(now)s THEN 1 ELSE 0 END AS lvl,
                       CASE WHEN NOT w.running THEN NULL
-                           WHEN %(now)s > {due} THEN CASE WHEN %(now)s >= {due} + w.manager THEN NULL
-                                                          ELSE {due} + w.manager END
-                           WHEN {due} - w.risk <= %(now)s THEN {due} ELSE {due} - w.risk END AS nxt
-               FROM (SELECT {running} AS running, CASE WHEN {running} THEN {risk} END AS risk,
-                            CASE WHEN {running} THEN {manager} END AS manager OFFSET 0) w)"""  # noqa: S608
+                           WHEN %(now)s > {due} THEN CASE WHEN %(now)s >= w.manager_at THEN NULL
+                                                          ELSE w.manager_at END
+                           WHEN w.risk_at <= %(now)s THEN {due} ELSE w.risk_at END AS nxt
+               FROM (SELECT {running} AS running,
+                            CASE WHEN {running} THEN COALESCE({at_risk}, {due} - {risk}) END AS risk_at,
+                            CASE WHEN {running} THEN COALESCE({escalate}, {due} + {manager}) END AS manager_at
+                     OFFSET 0) w)"""  # noqa: S608
 
 
 # One batch of the SQL sweep: lock the due tickets (SKIP LOCKED: a concurrent sweep takes other ones), settle a
@@ -515,10 +585,17 @@ WITH s (estate_id, rn, rd, mn, md, risk_step, manager_step) AS (
 ), b AS (
     SELECT t.id, t.estate_id, t.number, t.title, t.status, t.assignee_id, t.first_response_at, t.response_due_at,
            t.response_minutes, t.resolution_due_at, t.resolution_minutes, t.sla_state, t.escalation_level,
-           t.response_breached, t.resolution_breached, t.sla_next_check_at, s.rn, s.rd, s.mn, s.md, s.risk_step,
-           s.manager_step
+           t.response_breached, t.resolution_breached, t.sla_next_check_at, t.response_at_risk_at,
+           t.response_escalate_at, t.resolution_at_risk_at, t.resolution_escalate_at, s.rn, s.rd, s.mn, s.md,
+           s.risk_step, s.manager_step
     FROM {table} t JOIN s ON s.estate_id = t.estate_id
-    WHERE t.sla_next_check_at <= %(now)s AND t.id > %(last)s AND t.sla_clock <> %(working)s
+    WHERE t.sla_next_check_at <= %(now)s AND t.id > %(last)s
+      AND NOT (t.sla_clock = %(working)s  -- the complement of _without_thresholds(), never null
+               AND ((t.response_due_at IS NOT NULL AND COALESCE(t.response_minutes, 0) > 0
+                     AND t.first_response_at IS NULL
+                     AND (t.response_at_risk_at IS NULL OR t.response_escalate_at IS NULL))
+                    OR (t.resolution_due_at IS NOT NULL AND COALESCE(t.resolution_minutes, 0) > 0
+                        AND (t.resolution_at_risk_at IS NULL OR t.resolution_escalate_at IS NULL))))
     ORDER BY t.id LIMIT %(batch)s
     FOR UPDATE OF t SKIP LOCKED
 ), f AS (
@@ -616,14 +693,14 @@ def _step_kinds(pairs, contexts: dict) -> dict[tuple, tuple]:
 
 
 def _sweep_in_sql(now, contexts: dict, stats: Counter) -> None:
-    """The calendar-time tickets on PostgreSQL: one statement per batch locks the due tickets, computes their
+    """The tickets on PostgreSQL (but ``_without_thresholds``): one statement per batch locks the due tickets, computes their
     standing, writes the changed rows, appends the steps to the timelines and returns the steps grouped by estate,
     assignee, level and target; Python sends one notification per recipient and kind of step. The notes are worked
     out beforehand for every (estate, assignee) of the due tickets; a ticket reassigned meanwhile to someone else
     is left for the next round."""
     done: set = set()
     for _round in range(3):
-        pairs = set(Ticket.objects.filter(sla_next_check_at__lte=now).exclude(sla_clock=SlaClock.WORKING)
+        pairs = set(Ticket.objects.filter(sla_next_check_at__lte=now).exclude(_without_thresholds())
                     .order_by().values_list("estate_id", "assignee_id").distinct()) - done
         if not pairs:
             return
@@ -711,8 +788,10 @@ def _sql_sweep_statement() -> str:
     return SQL_SWEEP.format(
         table=connection.ops.quote_name(Ticket._meta.db_table),
         events=connection.ops.quote_name(TicketEvent._meta.db_table),
-        response=_standing_sql(response_running, "b.response_due_at", "b.response_minutes"),
-        resolution=_standing_sql(resolution_running, "b.resolution_due_at", "b.resolution_minutes"))
+        response=_standing_sql(response_running, "b.response_due_at", "b.response_minutes",
+                               "b.response_at_risk_at", "b.response_escalate_at"),
+        resolution=_standing_sql(resolution_running, "b.resolution_due_at", "b.resolution_minutes",
+                                 "b.resolution_at_risk_at", "b.resolution_escalate_at"))
 
 
 def _sweep_batch(rows: list[_Row], now, contexts, clocks: Clocks, stats: Counter) -> None:

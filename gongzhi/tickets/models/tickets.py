@@ -92,6 +92,12 @@ class Ticket(TenantModel):
     sla_state = models.CharField(_("SLA"), max_length=16, choices=SlaState.choices, default=SlaState.NONE)
     # When the sweep next has something to do for this ticket (at risk, breach, next escalation); null = nothing.
     sla_next_check_at = models.DateTimeField(null=True, blank=True)
+    # The running targets' thresholds, stored with their due instants (in the ticket's clock, with the estate's
+    # shares at that moment) so that the sweep needs no clock arithmetic: "at risk" from ..., escalated from ...
+    response_at_risk_at = models.DateTimeField(null=True, blank=True)
+    response_escalate_at = models.DateTimeField(null=True, blank=True)
+    resolution_at_risk_at = models.DateTimeField(null=True, blank=True)
+    resolution_escalate_at = models.DateTimeField(null=True, blank=True)
     sla_paused_at = models.DateTimeField(_("SLA paused since"), null=True, blank=True)
     sla_paused_minutes = models.PositiveIntegerField(_("SLA paused (minutes)"), default=0)
     # Working or calendar minutes of the resolution target still left when the clock was paused.

@@ -264,8 +264,9 @@ def _sweep_outcome(tickets, later):
     result = sweep(later)
     rows = list(Ticket.objects.filter(pk__in=ids).order_by("pk").values_list(
         "pk", "sla_state", "escalation_level", "response_breached", "resolution_breached", "response_due_at",
-        "sla_next_check_at", "updated_at"))
-    events = list(TicketEvent.objects.filter(ticket_id__in=ids, actor__isnull=True).order_by("pk").values_list(
+        "sla_next_check_at", "updated_at", "response_at_risk_at", "resolution_escalate_at"))
+    # In the order of each ticket's timeline (on PostgreSQL the SQL statement writes its steps before Python does).
+    events = list(TicketEvent.objects.filter(ticket_id__in=ids, actor__isnull=True).order_by("ticket_id", "pk").values_list(
         "ticket_id", "at", "action", "from_status", "to_status", "note"))
     told = sorted(alerts().values_list("estate_id", "user_id", "title", "body"))
     return result, rows, events, told
@@ -274,10 +275,11 @@ def _sweep_outcome(tickets, later):
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_sql_sweep_and_the_python_sweep_agree_on_every_kind_of_ticket(desk, clock, other_estate, member, seed,
                                                                           monkeypatch):
-    """On PostgreSQL the calendar-time tickets are swept by one SQL statement per batch; on SQLite (and for
-    working hours) by ``standing`` in Python. Both must take the same steps, to the microsecond: the same rows,
-    timeline events and notifications, for tickets on either side of every boundary and shares that are not a
-    whole number of microseconds per minute (1/7) or round half to even (1/512)."""
+    """On PostgreSQL the tickets are swept by one SQL statement per batch; on SQLite by ``standing`` in Python.
+    Both must take the same steps, to the microsecond: the same rows, timeline events and notifications, for
+    calendar-time tickets (with and without stored thresholds: the test's are made without) and working-hours ones
+    (with thresholds, stored when their due instants were set), on either side of every boundary and shares that
+    are not a whole number of microseconds per minute (1/7) or round half to even (1/512)."""
     import random
 
     from django.db import transaction
@@ -293,6 +295,7 @@ def test_the_sql_sweep_and_the_python_sweep_agree_on_every_kind_of_ticket(desk, 
     TechnicianProfileFactory(estate=desk.estate, user=desk.technician.user, supervisor=desk.dispatcher.user)
     now = clock.now
     categories = {desk.estate.pk: desk.category, other_estate.pk: CategoryFactory(estate=other_estate)}
+    working, desk_shares = sla.Clocks().get(desk.estate.pk, "working"), sla.Shares.of(desk.estate)
     tickets = []
     for i in range(120):
         estate = desk.estate if i % 2 else other_estate
@@ -320,6 +323,18 @@ def test_the_sql_sweep_and_the_python_sweep_agree_on_every_kind_of_ticket(desk, 
             "assignee": rng.choice([None, desk.technician.user, desk.technician2.user]) if estate == desk.estate
             else None,
         }
+        if estate == desk.estate and rng.random() < 0.5:
+            fields["sla_clock"] = "working"
+            # thresholds stored when the due instants were set (test_sla_thresholds sweeps tickets without them)
+            for name, target in (("response", minutes), ("resolution", res_minutes)):
+                due_at = fields[f"{name}_due_at"]
+                set_at = due_at - timedelta(minutes=rng.choice([0, 1, (target or 0) // 2])) if due_at else now
+                risk_at, escalate_at = sla.thresholds(working, set_at, due_at, target, desk_shares)
+                if risk_at is not None and rng.random() < 0.3:  # right on the sweep's instant
+                    risk_at = now + rng.choice([-MICRO, MICRO, timedelta(0)])
+                if escalate_at is not None and rng.random() < 0.3:
+                    escalate_at = now + rng.choice([-MICRO, MICRO, timedelta(0)])
+                fields[f"{name}_at_risk_at"], fields[f"{name}_escalate_at"] = risk_at, escalate_at
         if estate == desk.estate:
             tickets.append(desk.ticket(**fields))
         else:
@@ -340,3 +355,6 @@ def test_the_sql_sweep_and_the_python_sweep_agree_on_every_kind_of_ticket(desk, 
     assert told == expected[3]
     assert result["checked"] == 120 and result["at_risk"] and result["breached"] and result["escalated"]
     assert {action for _t, _at, action, *_rest in events} == {"sla_at_risk", "sla_breach", "escalate"}
+    # and working-hours tickets with stored thresholds took steps too (on PostgreSQL: in SQL)
+    working_ids = {t.pk for t in tickets if t.sla_clock == "working" and t.resolution_at_risk_at is not None}
+    assert {ticket_id for ticket_id, *_rest in events} & working_ids
