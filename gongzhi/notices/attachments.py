@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core.access import Actor
 from gongzhi.core.audit import audit, snapshot
 from gongzhi.core.errors import DomainError, Forbidden, NotFound
+from gongzhi.core.uploads import read_limited
 from gongzhi.tickets.photos import process_photo
 
 from .choices import UNPUBLISHED
@@ -70,18 +71,7 @@ class Checked:
 
 
 def _read(upload) -> bytes:
-    limit = max_bytes()
-    size = getattr(upload, "size", None)
-    if size is not None and size > limit:
-        raise _too_large(limit)
-    if hasattr(upload, "seek"):
-        upload.seek(0)
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        raise _too_large(limit)
-    if not data:
-        raise _type_error()
-    return data
+    return read_limited(upload, max_bytes(), too_large=_too_large, empty=_type_error)
 
 
 def _check_pdf(data: bytes) -> Checked:

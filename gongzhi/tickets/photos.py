@@ -27,6 +27,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from gongzhi.core.access import Actor
 from gongzhi.core.audit import audit, snapshot
 from gongzhi.core.errors import DomainError, Forbidden, NotFound
+from gongzhi.core.uploads import read_limited
 
 from . import selectors
 from .models import Comment, Ticket, TicketPhoto
@@ -85,18 +86,7 @@ class Processed:
 
 
 def _read(upload) -> bytes:
-    limit = max_bytes()
-    size = getattr(upload, "size", None)
-    if size is not None and size > limit:
-        raise _too_large(limit)
-    if hasattr(upload, "seek"):
-        upload.seek(0)
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        raise _too_large(limit)
-    if not data:
-        raise _type_error()
-    return data
+    return read_limited(upload, max_bytes(), too_large=_too_large, empty=_type_error)
 
 
 def _bare(image: Image.Image, fmt: str) -> Image.Image:
