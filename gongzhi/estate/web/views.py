@@ -116,7 +116,8 @@ def page_context(request) -> dict:
             "search_form": SearchForm(request.GET if "q" in request.GET else None)}
 
 
-def _render(request, template: str, context: dict, *, status: int = 200):
+def render_page(request, template: str, context: dict, *, status: int = 200):
+    """A page in the portal or console layout: the layout's context (page_context) plus the page's own."""
     return render(request, template, {**page_context(request), **context}, status=status)
 
 
@@ -139,7 +140,7 @@ def _page(request, queryset, *, limit: int = LIST_LIMIT, descending: bool = Fals
     return paginate(queryset, cursor=request.GET.get("cursor") or None, limit=limit, descending=descending)
 
 
-def _pager(request, page) -> dict:
+def pager(request, page) -> dict:
     """Links to the next page (keeping the filters) and back to the first."""
     params = request.GET.copy()
     params.pop("cursor", None)
@@ -193,7 +194,7 @@ def portal(request):
     """My houses: where I live or what I own in this estate, with my role there."""
     actor = request.actor
     page = _page(request, selectors.my_houses(actor=actor))
-    return _render(request, "estate/portal.html", {"residencies": page.items, "pager": _pager(request, page)})
+    return render_page(request, "estate/portal.html", {"residencies": page.items, "pager": pager(request, page)})
 
 
 @estate_page
@@ -204,7 +205,7 @@ def my_house(request, house_id):
     context = _house_context(actor, house)
     if not any(r["is_me"] for r in context["current"]):
         raise NotFound()
-    return _render(request, "estate/my_house.html", context)
+    return render_page(request, "estate/my_house.html", context)
 
 
 # --- staff console -------------------------------------------------------------------------------------------
@@ -236,8 +237,8 @@ def console(request):
     actor = _console_actor(request)
     menu = menu_for(actor)
     page = _page(request, selectors.building_list(actor=actor))
-    return _render(request, "estate/console.html", {
-        "counts": _dashboard_counts(actor, menu), "buildings": page.items, "pager": _pager(request, page),
+    return render_page(request, "estate/console.html", {
+        "counts": _dashboard_counts(actor, menu), "buildings": page.items, "pager": pager(request, page),
         "lots": list(selectors.lot_list(actor=actor)[:LIST_LIMIT]),
     })
 
@@ -247,8 +248,8 @@ def building(request, building_id):
     actor = _console_actor(request)
     found = selectors.building_get(actor=actor, building_id=building_id)
     page = _page(request, selectors.unit_list(actor=actor, building=found))
-    return _render(request, "estate/building.html", {"building": found, "units": page.items,
-                                                     "pager": _pager(request, page)})
+    return render_page(request, "estate/building.html", {"building": found, "units": page.items,
+                                                     "pager": pager(request, page)})
 
 
 def _floor_number_key(house) -> tuple:
@@ -270,8 +271,8 @@ def unit(request, unit_id):
         by_floor.setdefault(house.floor, []).append(house)
     floors = [{"floor": floor, "houses": sorted(houses, key=_floor_number_key)}
               for floor, houses in sorted(by_floor.items(), key=lambda kv: (kv[0] is None, -(kv[0] or 0)))]
-    return _render(request, "estate/unit.html", {
-        "unit": found, "floors": floors, "pager": _pager(request, page), "status": status,
+    return render_page(request, "estate/unit.html", {
+        "unit": found, "floors": floors, "pager": pager(request, page), "status": status,
         "statuses": HouseStatus.choices, "house_count": len(page.items),
     })
 
@@ -284,7 +285,7 @@ def house(request, house_id):
     context = _house_context(actor, found)
     context.update(kind_label=_label(HouseKind, found.kind), area_source_label=_label(AreaSource, found.area_source),
                    status_label=_label(HouseStatus, found.status))
-    return _render(request, "estate/house.html", context)
+    return render_page(request, "estate/house.html", context)
 
 
 @estate_page
@@ -297,7 +298,7 @@ def person(request, person_id):
     for row in data["residencies"]:
         row = {**row, "kind_label": _label(ResidencyKind, row["kind"])}
         (current if row["current"] else past).append(row)
-    return _render(request, "estate/person.html", {
+    return render_page(request, "estate/person.html", {
         "person": data, "id_type_label": _label(IdType, data["id_type"]), "current": current, "past": past,
         "vehicles": _vehicle_rows(data["vehicles"]),
     })
@@ -320,7 +321,7 @@ def search(request):
     }
     results["empty"] = bool(q) and not (results["houses"] or results["persons"] or results["vehicles"])
     live = request.headers.get("HX-Request") == "true"
-    response = _render(request, "estate/_search_results.html" if live else "estate/search.html",
+    response = render_page(request, "estate/_search_results.html" if live else "estate/search.html",
                        {"results": results, "live": live})
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -341,5 +342,5 @@ def audit_log(request):
     action = form.cleaned_data["action"] if form.is_valid() else ""
     page = _page(request, audit_list(actor=actor, action=action or None), descending=True)
     entries = [{"entry": e, "at": timezone.localtime(e.at), "changes": _changes(e)} for e in page.items]
-    return _render(request, "estate/audit.html", {"form": form, "entries": entries, "pager": _pager(request, page),
+    return render_page(request, "estate/audit.html", {"form": form, "entries": entries, "pager": pager(request, page),
                                                   "action_prefixes": AUDIT_ACTION_PREFIXES, "action": action})

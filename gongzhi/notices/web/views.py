@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from gongzhi.core.errors import DomainError, Forbidden, NotFound
 from gongzhi.core.web import estate_page
-from gongzhi.estate.web.views import _pager, _render
+from gongzhi.estate.web.views import pager, render_page
 
 from .. import attachments, selectors, services
 from ..choices import NoticeKind, NoticeState
@@ -41,9 +41,9 @@ def feed(request):
     now = timezone.now()
     pinned = [notice_row_data(actor, n, now) for n in selectors.notice_feed_pinned(actor=actor)]
     page = selectors.notice_feed_page(actor=actor, cursor=_cursor(request), limit=LIST_LIMIT)
-    return _render(request, "notices/feed.html", {
+    return render_page(request, "notices/feed.html", {
         "pinned": pinned, "rows": [notice_row_data(actor, n, now) for n in page.items],
-        "pager": _pager(request, page), "console": NoticePolicy.can(actor, "console")})
+        "pager": pager(request, page), "console": NoticePolicy.can(actor, "console")})
 
 
 @estate_page
@@ -61,7 +61,7 @@ def detail(request, notice_id):
     notice = selectors.notice_feed_get(actor=actor, notice_id=notice_id)
     services.notice_mark_read(actor=actor, notice=notice)
     data = notice_detail_data(actor, notice, attachments.attachment_list(actor=actor, notice=notice))
-    return _render(request, "notices/detail.html", {"notice": notice, "data": data})
+    return render_page(request, "notices/detail.html", {"notice": notice, "data": data})
 
 
 @estate_page
@@ -89,8 +89,8 @@ def console(request):
     page = selectors.notice_page(actor=actor, cursor=_cursor(request), limit=LIST_LIMIT, state=state, kind=kind,
                                  q=(request.GET.get("q") or "").strip()[:60] or None)
     now = timezone.now()
-    return _render(request, "notices/console_list.html", {
-        "rows": [notice_row_data(actor, n, now) for n in page.items], "pager": _pager(request, page),
+    return render_page(request, "notices/console_list.html", {
+        "rows": [notice_row_data(actor, n, now) for n in page.items], "pager": pager(request, page),
         "state": state, "kind": kind, "tabs": [(s, NoticeState(s).label) for s in CONSOLE_TABS],
         "can_write": NoticePolicy.can(actor, "create")})
 
@@ -107,7 +107,7 @@ def new(request):
             form.add_service_error(error)
         else:
             return redirect("notices:console_detail", actor.estate.pk, notice.pk)
-    return _render(request, "notices/editor.html", {"form": form, "notice": None},
+    return render_page(request, "notices/editor.html", {"form": form, "notice": None},
                    status=400 if form.errors else 200)
 
 
@@ -215,9 +215,9 @@ def console_detail(request, notice_id):
         if failed is None:
             return redirect("notices:console_detail", actor.estate.pk, notice.pk)
         notice = selectors.notice_get(actor=actor, notice_id=notice_id)
-        return _render(request, "notices/console_detail.html", _console_context(actor, notice, **failed),
+        return render_page(request, "notices/console_detail.html", _console_context(actor, notice, **failed),
                        status=400)
-    return _render(request, "notices/console_detail.html", _console_context(actor, notice))
+    return render_page(request, "notices/console_detail.html", _console_context(actor, notice))
 
 
 @estate_page
@@ -239,9 +239,9 @@ def receipts(request, notice_id):
     now = timezone.now()
     summary = selectors.receipts_summary(actor=actor, notice=notice)
     next_at = summary["next_remind_at"]
-    return _render(request, "notices/receipts.html", {
+    return render_page(request, "notices/receipts.html", {
         "notice": notice, "data": notice_row_data(actor, notice, now), "summary": summary,
-        "unread": page.items, "pager": _pager(request, page), "building_id": building_id,
+        "unread": page.items, "pager": pager(request, page), "building_id": building_id,
         "can_remind": NoticePolicy.can(actor, "remind") and (notice.important or notice.is_emergency)
         and notice.state(now) == NoticeState.CURRENT,
         "remind_blocked_until": next_at if next_at and next_at > now else None, "reminded": reminded,

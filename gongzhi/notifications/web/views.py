@@ -7,7 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from gongzhi.core.errors import NotFound
 from gongzhi.core.pagination import paginate
 from gongzhi.core.web import estate_page
-from gongzhi.estate.web.views import _pager, _render
+from gongzhi.estate.web.views import pager, render_page
 
 from .. import selectors, services
 
@@ -44,8 +44,8 @@ def notification_list(request):
                     limit=LIMIT, descending=True)
     rows = [{"n": n, "link": _safe_link(request, n.url)} for n in unread]
     read_rows = [{"n": n, "link": _safe_link(request, n.url)} for n in page.items]
-    return _render(request, "notifications/list.html", {
-        "unread": rows, "read": read_rows, "unread_count": len(unread), "pager": _pager(request, page)})
+    return render_page(request, "notifications/list.html", {
+        "unread": rows, "read": read_rows, "unread_count": len(unread), "pager": pager(request, page)})
 
 
 def _badge(request, actor):

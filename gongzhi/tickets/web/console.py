@@ -17,13 +17,13 @@ from gongzhi.core.pagination import paginate
 from gongzhi.core.web import estate_page
 from gongzhi.estate import selectors as estate_selectors
 from gongzhi.estate.presenters import person_data
+from gongzhi.estate.web.views import pager, render_page
 
 from .. import dispatch, page_selectors, selectors, services
 from ..choices import Priority
 from ..policies import is_desk
 from . import forms as f
 from . import live
-from .portal import _pager
 from .shared import (
     add_photos,
     check_photos,
@@ -32,7 +32,6 @@ from .shared import (
     error_context,
     form_error,
     perform,
-    render_page,
     with_countdowns,
 )
 
@@ -94,7 +93,7 @@ def ticket_list(request):
     page = paginate(page_selectors.console_tickets(actor=actor, filters=filters),
                     cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE, descending=True)
     return render_page(request, "tickets/console_list.html", {
-        **_sections(actor), "form": form, "rows": with_countdowns(actor, page.items), "pager": _pager(request, page),
+        **_sections(actor), "form": form, "rows": with_countdowns(actor, page.items), "pager": pager(request, page),
         "people": people, "view": "list", **extra}, status=status)
 
 

@@ -15,13 +15,14 @@ from gongzhi.accounts.choices import STAFF_ROLES
 from gongzhi.accounts.models import Membership
 from gongzhi.core.errors import DomainError, Forbidden
 from gongzhi.core.web import estate_page
+from gongzhi.estate.web.views import render_page
 
 from .. import dispatch, selectors
 from ..choices import Priority
 from ..policies import is_desk
 from ..sla import ServiceCalendarPolicy
 from ..working_time import parse_clock
-from .shared import done, error_context, render_page
+from .shared import done, error_context
 
 WEEKDAYS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.errors import DomainError, Forbidden, NotFound
 from gongzhi.core.web import estate_page
-from gongzhi.estate.web.views import page_context
+from gongzhi.estate.web.views import page_context, pager
 
 from .. import feedback
 from ..api.feedback import follow_up_data
@@ -27,16 +27,6 @@ def _label(choices, value) -> str:
     return str(dict(choices.choices).get(value, value or ""))
 
 
-def _pager(request, page) -> dict:
-    params = request.GET.copy()
-    params.pop("cursor", None)
-    base = params.urlencode()
-    first = f"{request.path}?{base}" if base else request.path
-    following = None
-    if page.next_cursor:
-        params["cursor"] = page.next_cursor
-        following = f"{request.path}?{params.urlencode()}"
-    return {"next_url": following, "first_url": first if request.GET.get("cursor") else None}
 
 
 def _record(request, actor) -> tuple[int | None, DomainError | None, dict]:
@@ -83,7 +73,7 @@ def follow_up_queue(request):
                      "status_label": _label(TicketStatus, data["ticket"]["status"]),
                      "error": error if visit.pk == failed_id else None,
                      "typed": typed if visit.pk == failed_id else {}})
-    context = {**page_context(request), "rows": rows, "state": state, "pager": _pager(request, page),
+    context = {**page_context(request), "rows": rows, "state": state, "pager": pager(request, page),
                "states": [(key, str(text)) for key, text in STATE_LABELS.items()],
                "outcomes": FollowUpOutcome.choices, "can_record": FollowUpPolicy.can(actor, "record"),
                "error": error if failed_id is not None and not any(r["error"] for r in rows) else None}

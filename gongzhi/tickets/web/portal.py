@@ -15,6 +15,7 @@ from gongzhi.core.errors import DomainError, Forbidden
 from gongzhi.core.pagination import paginate
 from gongzhi.core.web import estate_page
 from gongzhi.estate import selectors as estate_selectors
+from gongzhi.estate.web.views import pager, render_page
 
 from .. import page_selectors, selectors, services
 from ..choices import TicketStatus
@@ -29,7 +30,6 @@ from .shared import (
     error_context,
     form_error,
     perform,
-    render_page,
     with_countdowns,
 )
 
@@ -39,16 +39,6 @@ PORTAL_ACTIONS = {"comment", "cancel", "close", "reopen", "rate", "quote_decide"
 CHIPS = [("open", pgettext_lazy("ticket status", "Open")), ("resolved", _("Resolved")), ("done", _("Closed")), ("", _("All"))]
 
 
-def _pager(request, page) -> dict:
-    params = request.GET.copy()
-    params.pop("cursor", None)
-    base = params.urlencode()
-    following = None
-    if page.next_cursor:
-        params["cursor"] = page.next_cursor
-        following = f"{request.path}?{params.urlencode()}"
-    first = (f"{request.path}?{base}" if base else request.path) if request.GET.get("cursor") else None
-    return {"next_url": following, "first_url": first}
 
 
 @estate_page
@@ -60,7 +50,7 @@ def my_tickets(request):
     page = paginate(page_selectors.my_tickets(actor=actor, group=group or None),
                     cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE, descending=True)
     return render_page(request, "tickets/portal_list.html", {
-        "rows": with_countdowns(actor, page.items), "pager": _pager(request, page), "group": group, "chips": CHIPS,
+        "rows": with_countdowns(actor, page.items), "pager": pager(request, page), "group": group, "chips": CHIPS,
         "can_submit": TicketPolicy.can(actor, "submit"),
     })
 

@@ -5,13 +5,12 @@ and quotes)."""
 from datetime import datetime
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from gongzhi.core.errors import Conflict, DomainError, Forbidden
-from gongzhi.estate.web.views import page_context
 
 from .. import dispatch, feedback, photos, quotes, selectors, services, sla
 from ..choices import (
@@ -131,10 +130,6 @@ def detail(actor, ticket) -> dict:
 
 
 # --- errors and rendering ----------------------------------------------------------------------------------------
-def render_page(request, template: str, context: dict, *, status: int = 200):
-    return render(request, template, {**page_context(request), **context}, status=status)
-
-
 def error_context(error: DomainError) -> dict:
     return {"error": {"text": error.text(), "code": error.code, "status": error.status,
                       "field": (error.detail or {}).get("field") if isinstance(error.detail, dict) else None}}

@@ -8,13 +8,14 @@ from django.urls import path, reverse
 
 from gongzhi.core.errors import DomainError, Forbidden
 from gongzhi.core.web import estate_page
+from gongzhi.estate.web.views import render_page
 
 from .. import page_selectors, quotes, selectors
 from ..choices import QuoteLineKind, Scope, TicketKind
 from ..policies import is_staff
 from . import forms as f
 from . import live
-from .shared import detail, done, error_context, perform, render_page, with_countdowns
+from .shared import detail, done, error_context, perform, with_countdowns
 
 TECH_ACTIONS = {"grab", "accept", "start", "hold", "resume", "resolve", "comment", "internal", "photo",
                 "quote_propose"}
