@@ -103,3 +103,18 @@ def password():
 @pytest.fixture
 def user_factory(db):
     return UserFactory
+
+
+TEST_LEDGER_SEED = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"  # RFC 8032 test 1
+
+
+@pytest.fixture(autouse=True)
+def _ledger_test_key(settings):
+    """Checkpoints are signed with a fixed test key (RFC 8032's first test vector), never a key file in var/."""
+    from gongzhi.ledger import signing
+
+    settings.LEDGER_SIGNING_KEY = TEST_LEDGER_SEED
+    settings.LEDGER_TRUSTED_KEYS = []
+    signing.reset_cache()
+    yield
+    signing.reset_cache()

@@ -6,6 +6,10 @@ from gongzhi.core.api import DocumentedAPI, install_error_handlers
 from gongzhi.core.api.router import router as audit_router
 from gongzhi.estate.api.importing import router as import_router
 from gongzhi.estate.api.router import router as estate_router
+from gongzhi.ledger.api import books as ledger_books
+from gongzhi.ledger.api import fund as ledger_fund
+from gongzhi.ledger.api import public as ledger_public
+from gongzhi.ledger.api import verify as ledger_verify
 from gongzhi.notices.api.router import router as notices_router
 from gongzhi.notifications.api.router import router as notifications_router
 from gongzhi.tickets.api.dispatch import router as dispatch_router
@@ -40,3 +44,7 @@ api.add_router("/", feedback_router)
 api.add_router("/", ticket_metrics_router)
 api.add_router("/", notifications_router)
 api.add_router("/", notices_router)
+api.add_router("/", ledger_public.router)
+api.add_router("/", ledger_books.router)
+api.add_router("/", ledger_fund.router)
+api.add_router("/", ledger_verify.router)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "gongzhi.tickets",
     "gongzhi.notifications",
     "gongzhi.notices",
+    "gongzhi.ledger",
 ]
 
 MIDDLEWARE = [
@@ -237,3 +238,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# --- ledger -------------------------------------------------------------------------------------------------------
+# The Ed25519 key that signs period checkpoints: 64 hex digits (a 32-byte seed) in LEDGER_SIGNING_KEY, or a file
+# created with a random key on first use. Publish its public half (the public ledger page shows it); after a
+# rotation list the old public keys in LEDGER_TRUSTED_KEYS (comma-separated hex) so older checkpoints still verify.
+LEDGER_SIGNING_KEY = os.environ.get("LEDGER_SIGNING_KEY", "")
+LEDGER_SIGNING_KEY_FILE = Path(os.environ.get("LEDGER_SIGNING_KEY_FILE", VAR_DIR / "ledger-signing.key"))
+LEDGER_TRUSTED_KEYS = [k for k in os.environ.get("LEDGER_TRUSTED_KEYS", "").split(",") if k.strip()]

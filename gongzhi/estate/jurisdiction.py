@@ -26,6 +26,15 @@ NATIONAL_RULES = {
     # Maintenance fund: top-up when a house's balance falls below 30 % of its initial deposit.
     "fund.top_up_below": "3/10",
     "fund.use_needs_two_thirds_of_scope": False,
+    # Initial deposit: this share (5-8 %) of the local construction cost per m², times the house's building area.
+    # The cost has no national figure: each estate sets it (the deposit service refuses while it is 0).
+    "fund.deposit_share_of_cost": "1/20",
+    "fund.construction_cost_per_m2": "0",
+    # Ledger: an expense above this amount (yuan) needs a supporting document (0: every expense does), and above
+    # this one the owners' committee's approval; the residents' committee liaison may read the public ledger when on.
+    "ledger.expense_document_over": "0",
+    "ledger.expense_approval_over": "10000",
+    "ledger.public_to_rc_liaison": False,
     # Late fees: contractual, no national rate.
     "fees.late_fee_daily_rate": "0",
     "fees.late_fee_grace_days": 0,

@@ -1,0 +1,3 @@
+"""Ledger pages: books (see web/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Ledger pages: fund (see web/urls.py)."""
+
+urlpatterns: list = []

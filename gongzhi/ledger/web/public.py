@@ -1,0 +1,3 @@
+"""Ledger pages: public (see web/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Ledger pages: verify (see web/urls.py)."""
+
+urlpatterns: list = []
