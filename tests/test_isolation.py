@@ -86,7 +86,22 @@ PARAMETER_OBJECTS = {
     "shift_id": "duty_shift",
     "day_id": "calendar_day",
     "target_id": "sla_target",
+    "document_id": "ledger_document",
+    "expense_id": "expense",
+    "approval_id": "approval",
+    "project_id": "fund_project",
+    "year": "closed_year",
+    "month": "closed_month",
 }
+
+# Under the ledger's routes some names mean a ledger object: ``entry_id`` is a journal entry there, an audit entry
+# elsewhere.
+LEDGER_PARAMETER_OBJECTS = {**PARAMETER_OBJECTS, "entry_id": "ledger_entry"}
+
+
+def _parameter_objects(route) -> dict[str, str]:
+    text = getattr(route, "path", None) or getattr(route, "route", "")
+    return LEDGER_PARAMETER_OBJECTS if "ledger" in text or "/fund" in text else PARAMETER_OBJECTS
 
 # API routes outside /estates/{estate_id}/: each has its own story below. A new one must be added here, with a test
 # of what it shows to whom.
@@ -324,12 +339,12 @@ class World:
     outsider: Any  # manager of B
     outsider_client: Client = field(repr=False)
 
-    @property
-    def ids(self) -> dict[str, int]:
-        return {param: self.objects[name].pk for param, name in PARAMETER_OBJECTS.items()}
+    def ids(self, route) -> dict[str, int]:
+        return {param: getattr(self.objects[name], "pk", self.objects[name])
+                for param, name in _parameter_objects(route).items()}
 
-    def ids_in(self, estate) -> dict[str, int]:
-        return {**self.ids, "estate_id": estate.pk}
+    def ids_in(self, estate, route) -> dict[str, int]:
+        return {**self.ids(route), "estate_id": estate.pk}
 
 
 @pytest.fixture
@@ -357,7 +372,8 @@ def world(estate, other_estate, member, api, settings, tmp_path) -> World:
     calendar_day = CalendarDayFactory(estate=estate)
     sla_target = SlaTargetFactory(category=ticket.category)
     follow_up = FollowUpVisitFactory(ticket=ticket)
-    objects = {"estate": estate, "building": building, "unit": unit, "house": house, "person": person,
+    ledger = _ledger_objects(estate, insider, house)
+    objects = {**ledger, "estate": estate, "building": building, "unit": unit, "house": house, "person": person,
                "residency": residency, "vehicle": vehicle, "lot": lot, "space": space,
                "membership": Membership.objects.get(user=insider, estate=estate), "token": token,
                "audit_entry": entry, "ticket": ticket, "photo": photo,
@@ -372,6 +388,44 @@ def world(estate, other_estate, member, api, settings, tmp_path) -> World:
     outsider = member("manager", other_estate)
     return World(estate=estate, other_estate=other_estate, objects=objects, insider=insider, outsider=outsider,
                  outsider_client=api(outsider, [other_estate]))
+
+
+def _ledger_objects(estate, insider, house) -> dict[str, Any]:
+    """A posted entry with a document in a closed month, an expense, an approval and a fund project of estate A."""
+    import datetime
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from gongzhi.core.access import resolve_actor
+    from gongzhi.ledger import services as ledger
+    from gongzhi.ledger.chart import accounts_by_code
+    from gongzhi.ledger.choices import ApprovalDecision, ApprovalKind, EntryKind
+    from gongzhi.ledger.models import Approval, Document, ExpenseRequest, FundProject, FundProjectHouse
+
+    actor = resolve_actor(insider, estate.pk)
+    data = b"%PDF-1.4\n%%EOF\n"
+    document = Document(estate=estate, name="invoice.pdf", content_type="application/pdf", size=len(data),
+                        sha256=hashlib.sha256(data).hexdigest(), uploaded_by=insider)
+    document.file.save("invoice.pdf", ContentFile(data), save=False)
+    document.save()
+    month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=40)).replace(day=1)
+    entry = ledger.entry_post(estate=estate, actor=actor, date=month, kind=EntryKind.PUBLIC_REVENUE,
+                              description="电梯广告", documents=[document],
+                              lines=[ledger.Line("1002", debit="100"), ledger.Line("4101", credit="100")])
+    ledger.period_close(actor=actor, year=month.year, month=month.month)
+    accounts = accounts_by_code(estate, ["5002", "1002"])
+    approval = Approval.objects.create(estate=estate, kind=ApprovalKind.EXPENSE,
+                                       decision=ApprovalDecision.APPROVED, decided_by=insider)
+    expense = ExpenseRequest.objects.create(estate=estate, account=accounts["5002"], pay_from=accounts["1002"],
+                                            amount="20000.00", date=timezone.localdate(), counterparty="保洁公司",
+                                            description="保洁外包", requested_by=insider)
+    project = FundProject.objects.create(estate=estate, title="屋面防水", budget="1000.00", proposed_by=insider,
+                                         scope_area_m2=house.area_m2)
+    FundProjectHouse.objects.create(estate=estate, project=project, house=house, area_m2=house.area_m2)
+    return {"ledger_entry": entry, "ledger_document": document, "expense": expense, "approval": approval,
+            "fund_project": project, "closed_year": month.year, "closed_month": month.month}
 
 
 def test_routes_were_collected():
@@ -401,7 +455,7 @@ def test_every_non_estate_api_route_has_its_own_story(route):
 @pytest.mark.parametrize("route", ESTATE_API_ROUTES, ids=str)
 def test_member_of_another_estate_gets_404(world, route):
     """Given B's manager with a token for B, when they call any of A's routes, then 404 not_found."""
-    response = send(world.outsider_client, route.method, build_call(route, world.ids))
+    response = send(world.outsider_client, route.method, build_call(route, world.ids(route)))
     assert_not_found(response, str(route))
 
 
@@ -409,15 +463,17 @@ def test_member_of_another_estate_gets_404(world, route):
 def test_objects_of_another_estate_are_not_found_through_ones_own(world, route):
     """Given B's manager, when they name their own estate B in the URL but A's building, house, person... then
     404: objects are looked up within the estate of the URL."""
-    before = {k: type(o).objects.filter(pk=o.pk).values().first() for k, o in world.objects.items()}
-    response = send(world.outsider_client, route.method, build_call(route, world.ids_in(world.other_estate)))
+    before = {k: type(o).objects.filter(pk=o.pk).values().first() for k, o in world.objects.items()
+              if hasattr(o, "pk")}
+    response = send(world.outsider_client, route.method, build_call(route, world.ids_in(world.other_estate, route)))
     assert_not_found(response, str(route))
-    assert {k: type(o).objects.filter(pk=o.pk).values().first() for k, o in world.objects.items()} == before
+    assert {k: type(o).objects.filter(pk=o.pk).values().first() for k, o in world.objects.items()
+              if hasattr(o, "pk")} == before
 
 
 @pytest.mark.parametrize("route", [r for r in API_ROUTES if not r.public], ids=str)
 def test_anonymous_caller_gets_401(world, route):
-    response = send(Client(), route.method, build_call(route, world.ids))
+    response = send(Client(), route.method, build_call(route, world.ids(route)))
     assert response.status_code == 401, f"{route}: {response.status_code} {response.content[:300]}"
     assert response.json()["code"] == "unauthenticated"
 
@@ -425,7 +481,7 @@ def test_anonymous_caller_gets_401(world, route):
 @pytest.mark.parametrize("route", [r for r in ESTATE_API_ROUTES if not r.safe], ids=str)
 def test_authentication_comes_before_validation(world, route):
     """An anonymous caller learns nothing from the validator either: a broken body still gets 401, not 422."""
-    call = build_call(route, world.ids)
+    call = build_call(route, world.ids(route))
     response = Client().generic(route.method, call.url, data=b"{not json", content_type="application/json")
     assert response.status_code == 401, f"{route}: {response.status_code}"
 
@@ -433,7 +489,7 @@ def test_authentication_comes_before_validation(world, route):
 @pytest.mark.parametrize("route", [r for r in API_ROUTES if not r.public], ids=str)
 def test_unknown_bearer_token_gets_401(world, route):
     client = Client(HTTP_AUTHORIZATION="Bearer gz_not-a-token-of-anyone")
-    response = send(client, route.method, build_call(route, world.ids))
+    response = send(client, route.method, build_call(route, world.ids(route)))
     assert response.status_code == 401, f"{route}: {response.status_code}"
 
 
@@ -441,7 +497,7 @@ def test_unknown_bearer_token_gets_401(world, route):
 def test_token_scoped_to_another_estate_gets_404_even_for_a_member(world, member, api, route):
     """Given a user who manages both A and B, with a token scoped to B only, then A's routes answer 404."""
     both = member("manager", world.other_estate, user=world.insider)
-    response = send(api(both, [world.other_estate]), route.method, build_call(route, world.ids))
+    response = send(api(both, [world.other_estate]), route.method, build_call(route, world.ids(route)))
     assert_not_found(response, str(route))
 
 
@@ -449,7 +505,7 @@ def test_token_scoped_to_another_estate_gets_404_even_for_a_member(world, member
 def test_control_own_manager_reads_every_route(world, api, route):
     """The control: A's manager, with a token for A, reads every route with the same ids (so a 404 above is a
     refusal, not a wrong URL)."""
-    response = send(api(world.insider, [world.estate]), route.method, build_call(route, world.ids))
+    response = send(api(world.insider, [world.estate]), route.method, build_call(route, world.ids(route)))
     assert response.status_code == 200, f"{route}: {response.status_code} {response.content[:300]}"
 
 
@@ -566,14 +622,14 @@ def test_notification_preferences_are_only_the_callers(world):
 def test_page_of_another_estate_is_404(world, route, method):
     client = Client()
     client.force_login(world.outsider)
-    response = getattr(client, method)(page_url(route, world.ids))
+    response = getattr(client, method)(page_url(route, world.ids(route)))
     assert response.status_code == 404, f"{route} ({method}): {response.status_code}"
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("route", ESTATE_PAGES, ids=str)
 def test_anonymous_visitor_is_sent_to_log_in(world, route, method):
-    path = page_url(route, world.ids)
+    path = page_url(route, world.ids(route))
     assert_login_redirect(getattr(Client(), method)(path), path)
 
 
@@ -582,11 +638,11 @@ def test_control_own_manager_opens_every_page(world, route):
     """The control for the pages: A's manager (who also lives in A's house) opens each with the same ids."""
     client = Client()
     client.force_login(world.insider)
-    response = client.get(page_url(route, world.ids))
+    response = client.get(page_url(route, world.ids(route)))
     assert response.status_code == 200, f"{route}: {response.status_code}"
 
 
 @pytest.mark.parametrize("route", [r for r in OTHER_PAGES if r.route not in PUBLIC_PAGES], ids=str)
 def test_anonymous_visitor_is_sent_to_log_in_outside_estates(world, route):
-    path = page_url(route, world.ids)
+    path = page_url(route, world.ids(route))
     assert_login_redirect(Client().get(path), path)

@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
-from gongzhi.accounts.choices import RESIDENT_ROLES
+from gongzhi.accounts.choices import RESIDENT_ROLES, Role
 from gongzhi.core.access import Actor
 from gongzhi.core.errors import Forbidden, NotFound
 from gongzhi.core.pagination import MAX_LIMIT, paginate
@@ -67,10 +67,15 @@ class Menu:
     technician: bool  # the technician's mobile queue
     my_tickets: bool  # a resident's own tickets in the portal
     notices_console: bool
+    ledger: bool  # the owners' public ledger, disclosure reports, verification
+    ledger_books: bool  # finance's journal, expenses and approvals (staff-only fields)
+    my_fund: bool  # an owner's maintenance-fund sub-accounts
+
 
 
 def menu_for(actor: Actor) -> Menu:
     # The other apps' policies, imported here: the menu spans the apps, which themselves depend on the registry.
+    from gongzhi.ledger.policies import LedgerPolicy
     from gongzhi.notices.policies import NoticePolicy
     from gongzhi.tickets.dispatch import TechnicianProfilePolicy
     from gongzhi.tickets.feedback import FollowUpPolicy
@@ -91,6 +96,9 @@ def menu_for(actor: Actor) -> Menu:
         technician=is_technician(actor),
         my_tickets=actor.has_any(RESIDENT_ROLES),
         notices_console=NoticePolicy.can(actor, "console"),
+        ledger=LedgerPolicy.can(actor, "view"),
+        ledger_books=LedgerPolicy.can(actor, "view_private"),
+        my_fund=Role.OWNER in actor.roles,
     )
 
 
