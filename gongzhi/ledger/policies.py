@@ -28,7 +28,7 @@ RULE_RC_LIAISON = "ledger.public_to_rc_liaison"
 def _reads(actor: Actor) -> bool:
     if actor.has_any(READ_ROLES):
         return True
-    return Role.RC_LIAISON in actor.roles and bool(actor.estate.rules.get(RULE_RC_LIAISON, False))
+    return Role.RC_LIAISON in actor.roles and bool(actor.estate.rules().get(RULE_RC_LIAISON, False))
 
 
 class LedgerPolicy:

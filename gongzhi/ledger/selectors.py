@@ -59,7 +59,7 @@ def entry_list(*, actor: Actor, filters: EntryFilters | None = None) -> QuerySet
 
 def with_details(qs: QuerySet) -> QuerySet:
     return qs.prefetch_related(
-        Prefetch("lines", queryset=JournalLine.objects.select_related("account", "account__house")
+        Prefetch("lines", queryset=JournalLine.objects.select_related("account", "account__house__building", "account__house__unit")
                  .order_by("line_no")),
         Prefetch("entry_documents", queryset=EntryDocument.objects.select_related("document").order_by("id")),
     ).select_related("approval", "reverses")
