@@ -664,7 +664,7 @@ def fund_send_top_up_reminders(*, estate, today: datetime.date) -> int:
     due = [r for r in below if r.house_id not in done]
     if not due:
         return 0
-    kind = getattr(NotificationKind, "FUND_TOP_UP", NotificationKind.SYSTEM)
+    kind = NotificationKind.FUND_TOP_UP
     url = reverse("ledger:my_fund", kwargs={"estate_id": estate.pk})
     percent = percent_text(top_up_share(estate))
     sent = 0

@@ -10,6 +10,8 @@ class NotificationKind(models.TextChoices):
     FOLLOW_UP = "follow_up", _("Follow-up visit")
     NOTICE = "notice", _("Notice")
     NOTICE_EMERGENCY = "notice_emergency", _("Emergency notice")
+    LEDGER_APPROVAL = "ledger_approval", _("Expense waiting for approval, or decided")
+    FUND_TOP_UP = "fund_top_up", _("Maintenance fund top-up")
     SYSTEM = "system", _("System message")
 
 
