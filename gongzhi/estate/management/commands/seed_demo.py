@@ -70,16 +70,18 @@ def _width(text: str) -> int:
 
 def _set_up_apps() -> dict[str, int]:
     """Each demo estate, through its manager: the default ticket categories (named in Chinese), dispatch (technician
-    profiles, rota, service calendar and public holidays), a few notices and tickets at every stage. Each step adds
+    profiles, rota, service calendar and public holidays), a few notices and tickets at every stage, and a year of
+    books (gongzhi.ledger.demo). Each step adds
     only what is missing, so a second run creates nothing."""
     from gongzhi.accounts.models import Membership
     from gongzhi.core.access import resolve_actor
+    from gongzhi.ledger.demo import seed_ledger
     from gongzhi.notices.demo import seed_notices
     from gongzhi.tickets.demo import seed_dispatch, seed_tickets
     from gongzhi.tickets.services import categories_ensure_defaults
 
     made = {"ticket categories": 0, "technician profiles": 0, "duty shifts": 0, "calendar days": 0, "notices": 0,
-            "tickets": 0}
+            "tickets": 0, "ledger entries": 0}
     managers = Membership.objects.filter(role="manager", ended_at__isnull=True,
                                          estate__company__name=demo.COMPANY_NAME,
                                          estate__name__in=[plan.name for plan in demo.PLANS]).select_related("user")
@@ -97,4 +99,5 @@ def _set_up_apps() -> dict[str, int]:
             made["calendar days"] += dispatch["days"]
             made["notices"] += len(seed_notices(actor=actor))
             made["tickets"] += seed_tickets(estate=actor.estate)
+            made["ledger entries"] += seed_ledger(estate=actor.estate)
     return made
