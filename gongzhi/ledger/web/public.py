@@ -27,6 +27,7 @@ from gongzhi.estate.web.views import pager, render_page
 from .. import disclosure as public
 from .. import selectors, signing
 from ..choices import AccountGroup
+from ..models import FundProjectPayment
 from ..pdf import render_pdf
 from ..policies import LedgerPolicy
 from ..presenters import entry_data
@@ -194,8 +195,11 @@ def entry(request, entry_id):
     if found.approval_id:
         approval = {**public.approval_data(found.approval, private=private),
                     "documents": public.approval_documents(actor, found.approval, private=private)}
+    payment = FundProjectPayment.objects.filter(entry=found).values_list("project_id", flat=True).first()
     return render_page(request, "ledger/public/entry.html", _context(
-        actor, entry=data, approval=approval, reverses=found.reverses, reversed_by=public.reversed_by(found)))
+        actor, entry=data, approval=approval, reverses=found.reverses, reversed_by=public.reversed_by(found),
+        fund_project_id=payment, can_reverse=LedgerPolicy.can(actor, "reverse") and found.kind != "reversal"
+        and public.reversed_by(found) is None))
 
 
 def document_response(document) -> FileResponse:
