@@ -1,7 +1,7 @@
 """The canonical text of a journal entry and the hash chain over it (ADR 0010).
 
 This is the one definition of what an entry's hash covers. ``tools/verify_ledger.py`` (what an owner runs on a
-downloaded period, with no Gongzhi installed) repeats it line for line; ``tests/test_chain.py`` keeps the two
+downloaded period, with no Gongzhi installed) repeats it line for line; ``tests/test_offline_tool.py`` keeps the two
 identical.
 
 An entry's body is its fields joined by the unit separator (0x1F), lines joined by the record separator (0x1E);
