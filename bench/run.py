@@ -15,6 +15,7 @@ import argparse
 import datetime
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -191,11 +192,11 @@ def write_readme(run: dict) -> None:
         "machine: other work on the same cores lowers every figure, floors included, and widens p99.",
         "",
     ]
-    # The tickets benchmarks (bench/tickets_bench.py) keep their own section; a full run here leaves it as it is.
+    # The issues' own benchmarks (bench/tickets_bench.py, ledger_bench.py, disclosure_bench.py) keep their sections,
+    # each between <!-- NAME-bench:start --> and <!-- NAME-bench:end -->; a full run here leaves them as they are.
     previous = README.read_text() if README.exists() else ""
-    start, end = "<!-- tickets-bench:start -->", "<!-- tickets-bench:end -->"
-    if start in previous and end in previous:
-        lines += [previous[previous.index(start):previous.index(end) + len(end)], ""]
+    lines += [m.group(0) + "\n" for m in re.finditer(r"<!-- ([\w-]+)-bench:start -->.*?<!-- \1-bench:end -->", previous,
+                                                      flags=re.S)]
     README.write_text("\n".join(lines))
 
 
