@@ -35,12 +35,16 @@ with it. So no step of the sweep needs clock arithmetic: it compares the stored 
 ``sla_next_check_at`` to the next one. A ticket stored before them has none: the sweep works them out as it did
 (calendar time: in SQL too; working hours: in Python, from the estate calendar).
 
-The sweep runs every minute (tasks.sla_sweep) over the tickets whose ``sla_next_check_at`` has come (an indexed
-column), in batches with bulk writes, so its cost per ticket is constant. A batch is taken under
+The sweep runs every minute (tasks.sla_sweep) over the tickets whose ``sla_next_check_at`` has come, in batches
+with bulk writes, so its cost per ticket is constant. It finds them through ``TicketSlaCheck``, a narrow copy of
+that column kept by database triggers (``sla_checks``, migration 0008), not through an index on the ticket: with
+no index on a column the sweep writes, PostgreSQL rewrites the wide ticket row in place on its page (HOT) instead
+of adding the new version to each of the ticket's 16 indexes. A batch is taken under
 ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite's transactions are serialised, BEGIN IMMEDIATE), so two
 sweeps at once never take the same step twice, and a transition (which locks its row) never interleaves with it.
 
-On PostgreSQL the tickets never come to Python: one statement per batch (``SQL_SWEEP``) locks them, computes what
+On PostgreSQL the tickets never come to Python, only their ids (``SQL_DUE``, read from the queue by estate and
+assignee): one statement per batch of ids (``SQL_SWEEP``) locks the tickets still due, computes what
 ``standing`` computes from the stored thresholds (a calendar-time ticket without them: in exact microseconds),
 writes the rows that change, appends the steps to the timelines with the notes worked out beforehand for each
 (estate, assignee) of the due tickets, and returns the steps grouped for the notifications. Only a working-hours
@@ -74,6 +78,7 @@ from gongzhi.notifications.services import notify
 from .choices import OPEN_STATUSES, Action, HoldReason, SlaClock, SlaState, TicketStatus
 from .models import CalendarDay, ServiceCalendar, SlaTarget, TechnicianProfile, Ticket, TicketEvent
 from .models.calendar import default_working_hours
+from .models.tickets import TicketSlaCheck
 from .policies import is_desk, is_technician
 from .working_time import NoWorkingHours, WorkCalendar
 
@@ -83,7 +88,10 @@ RULE_AT_RISK = "tickets.sla_at_risk_share"
 RULE_MANAGER_AFTER = "tickets.sla_manager_after_share"
 DEFAULT_AT_RISK = Fraction(1, 5)
 DEFAULT_MANAGER_AFTER = Fraction(1, 2)
-SWEEP_BATCH = 5000
+# Tickets per transaction: each batch locks its tickets until it commits (a fraction of a second) and sends one
+# digest per recipient and kind of step; fewer, larger batches pay less per batch (planning, commit, digests).
+SWEEP_BATCH = 10000
+SWEEP_WORK_MEM = "64MB"  # PostgreSQL, for the sweep's transactions only
 SWEEP_IN_SQL = True  # PostgreSQL: sweep in SQL (the tests compare it with Python)
 CALENDAR_CACHE_SECONDS = 60
 
@@ -113,6 +121,18 @@ class ServiceCalendarPolicy:
 
 class SlaTargetPolicy(ServiceCalendarPolicy):
     """The desk and the technicians see the targets; managers set them."""
+
+
+class SlaCheckPolicy:
+    """The sweep's queue is the database's own bookkeeping: nobody reads or writes it through the application."""
+
+    @staticmethod
+    def can(actor: Actor, action: str, obj=None) -> bool:
+        return False
+
+    @classmethod
+    def scope(cls, actor: Actor, qs: QuerySet, action: str = "view") -> QuerySet:
+        return qs.none()
 
 
 # --- rules, calendars, clocks ------------------------------------------------------------------------------------
@@ -501,9 +521,10 @@ def sweep(now: datetime | None = None) -> dict:
     last_pk = 0
     while True:
         with transaction.atomic():
-            qs = Ticket.objects.filter(sla_next_check_at__lte=now, pk__gt=last_pk).order_by("pk")
+            # In the queue's order, so that the walk reads only the queue, not every ticket before the due ones.
+            qs = _due(now).filter(sla_check__ticket_id__gt=last_pk).order_by("sla_check__ticket_id")
             if in_sql:
-                qs = qs.filter(_without_thresholds()).select_for_update(skip_locked=True)
+                qs = qs.filter(_without_thresholds()).select_for_update(skip_locked=True, of=("self",))
             sql, params = qs.values_list(*SWEEP_FIELDS)[:SWEEP_BATCH].query.sql_with_params()
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
@@ -516,6 +537,13 @@ def sweep(now: datetime | None = None) -> dict:
             break
     return {"checked": stats["checked"], "at_risk": stats[AT_RISK_ACTION], "breached": stats[BREACH_ACTION],
             "escalated": stats[ESCALATE_ACTION]}
+
+
+def _due(now) -> QuerySet:
+    """The tickets whose next check has come, found through the queue's index (``TicketSlaCheck``); the ticket's own
+    column is checked too, so that a row changed since the statement began (PostgreSQL re-reads a row it locks)
+    is taken only if it is still due."""
+    return Ticket.objects.filter(sla_check__next_check_at__lte=now, sla_next_check_at__lte=now)
 
 
 def _without_thresholds() -> Q:
@@ -589,14 +617,8 @@ WITH s (estate_id, rn, rd, mn, md, risk_step, manager_step) AS (
            t.response_escalate_at, t.resolution_at_risk_at, t.resolution_escalate_at, s.rn, s.rd, s.mn, s.md,
            s.risk_step, s.manager_step
     FROM {table} t JOIN s ON s.estate_id = t.estate_id
-    WHERE t.sla_next_check_at <= %(now)s AND t.id > %(last)s
-      AND NOT (t.sla_clock = %(working)s  -- the complement of _without_thresholds(), never null
-               AND ((t.response_due_at IS NOT NULL AND COALESCE(t.response_minutes, 0) > 0
-                     AND t.first_response_at IS NULL
-                     AND (t.response_at_risk_at IS NULL OR t.response_escalate_at IS NULL))
-                    OR (t.resolution_due_at IS NOT NULL AND COALESCE(t.resolution_minutes, 0) > 0
-                        AND (t.resolution_at_risk_at IS NULL OR t.resolution_escalate_at IS NULL))))
-    ORDER BY t.id LIMIT %(batch)s
+    WHERE t.id = ANY(%(ids)s::bigint[]) AND t.sla_next_check_at <= %(now)s AND {with_thresholds}
+    ORDER BY t.id
     FOR UPDATE OF t SKIP LOCKED
 ), f AS (
     SELECT b.id, b.estate_id, b.number, b.title, b.status, b.assignee_id, b.response_due_at, b.resolution_due_at,
@@ -657,9 +679,9 @@ WITH s (estate_id, rn, rd, mn, md, risk_step, manager_step) AS (
            (array_agg(x.title ORDER BY x.id))[1] AS title, (array_agg(x.due ORDER BY x.id))[1] AS due
     FROM x GROUP BY x.estate_id, x.assignee_id, x.step, x.target
 )
-SELECT c.batch, c.checked, c.last_id, (SELECT count(*) FROM ev), g.estate_id, g.assignee_id, g.step, g.target, g.n,
-       g.first_id, g.ids, g.numbers, g.title, g.due
-FROM (SELECT count(*) AS batch, count(*) FILTER (WHERE f.known) AS checked, max(f.id) AS last_id FROM f) c
+SELECT c.checked, (SELECT count(*) FROM ev), g.estate_id, g.assignee_id, g.step, g.target, g.n, g.first_id, g.ids,
+       g.numbers, g.title, g.due
+FROM (SELECT count(*) FILTER (WHERE f.known) AS checked FROM f) c
 LEFT JOIN g ON true
 """
 
@@ -692,25 +714,37 @@ def _step_kinds(pairs, contexts: dict) -> dict[tuple, tuple]:
     return kinds
 
 
+# The due tickets the SQL sweep takes (found through the queue's index), by estate and assignee.
+SQL_DUE = """
+SELECT t.estate_id, t.assignee_id, array_agg(t.id ORDER BY t.id)
+FROM {checks} c JOIN {table} t ON t.id = c.ticket_id
+WHERE c.next_check_at <= %(now)s AND t.sla_next_check_at <= %(now)s AND {with_thresholds}
+GROUP BY t.estate_id, t.assignee_id
+"""
+
+
 def _sweep_in_sql(now, contexts: dict, stats: Counter) -> None:
     """The tickets on PostgreSQL (but ``_without_thresholds``): one statement per batch locks the due tickets, computes their
     standing, writes the changed rows, appends the steps to the timelines and returns the steps grouped by estate,
     assignee, level and target; Python sends one notification per recipient and kind of step. The notes are worked
     out beforehand for every (estate, assignee) of the due tickets; a ticket reassigned meanwhile to someone else
-    is left for the next round."""
+    is left for the next round. The due tickets' ids are read first, and each batch names its own: a batch then
+    reads exactly its tickets, not every ticket with a lower id on the way to them."""
     done: set = set()
     for _round in range(3):
-        pairs = set(Ticket.objects.filter(sla_next_check_at__lte=now).exclude(_without_thresholds())
-                    .order_by().values_list("estate_id", "assignee_id").distinct()) - done
+        with connection.cursor() as cursor:
+            cursor.execute(_sql_due_statement(), {"now": now, "working": SlaClock.WORKING})
+            due = {(estate_id, assignee_id): ids for estate_id, assignee_id, ids in cursor.fetchall()}
+        pairs = set(due) - done
         if not pairs:
             return
         _load_contexts({e for e, _a in pairs}, contexts)
         pairs = sorted((p for p in pairs if p[0] in contexts), key=lambda p: (p[0], p[1] or 0))
         done.update(pairs)
-        _sweep_pairs_in_sql(now, pairs, contexts, stats)
+        _sweep_pairs_in_sql(now, pairs, sorted(pk for pair in pairs for pk in due[pair]), contexts, stats)
 
 
-def _sweep_pairs_in_sql(now, pairs: list, contexts: dict, stats: Counter) -> None:
+def _sweep_pairs_in_sql(now, pairs: list, ids: list[int], contexts: dict, stats: Counter) -> None:
     kinds = _step_kinds(pairs, contexts)
     notes: dict[str, int] = {}
     kind_rows = [(e, a or 0, level, target, notes.setdefault(note, len(notes) + 1))
@@ -725,29 +759,25 @@ def _sweep_pairs_in_sql(now, pairs: list, contexts: dict, stats: Counter) -> Non
               **{name: [row[i] for row in kind_rows]
                  for i, name in enumerate(("n_estate", "n_assignee", "n_level", "n_target", "n_note"))},
               "notes": list(notes), "actions": [STEP_ACTIONS[level] for level in sorted(STEP_ACTIONS)],
-              "now": now, "working": SlaClock.WORKING, "batch": SWEEP_BATCH, "open": sorted(OPEN_STATUSES),
+              "now": now, "working": SlaClock.WORKING, "open": sorted(OPEN_STATUSES),
               "response": RESPONSE, "resolution": RESOLUTION, "digest": DIGEST_LIST, "on_track": SlaState.ON_TRACK,
               "at_risk": SlaState.AT_RISK, "breached": SlaState.BREACHED}
     sql = _sql_sweep_statement()
-    last_pk = 0
-    while True:
+    for start in range(0, len(ids), SWEEP_BATCH):
         with transaction.atomic():
             with connection.cursor() as cursor:
-                # Compiling this statement's many expressions (JIT) would take longer than running it.
-                cursor.execute("SET LOCAL jit = off")
-                cursor.execute(sql, {**params, "last": last_pk})
+                # Compiling this statement's many expressions (JIT) would take longer than running it; a batch's
+                # rows (its CTEs, the trigger's transition table) fit in memory instead of spilling to disk.
+                cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)",
+                               [SWEEP_WORK_MEM])
+                cursor.execute(sql, {**params, "ids": ids[start:start + SWEEP_BATCH]})
                 rows = cursor.fetchall()
-            batch, checked, last_id, events = rows[0][:4]
-            if not batch:
-                break
-            last_pk = last_id
+            checked, events = rows[0][:2]
             stats["checked"] += checked
-            groups = [row[4:] for row in rows if row[4] is not None]
+            groups = [row[2:] for row in rows if row[2] is not None]
             if events != sum(group[4] for group in groups):  # a step without its note: never half a batch
                 raise RuntimeError("SLA sweep: steps and timeline events differ")
             _notify_groups(groups, kinds, contexts, stats)
-        if batch < SWEEP_BATCH:
-            break
 
 
 def _notify_groups(groups: list, kinds: dict, contexts: dict, stats: Counter) -> None:
@@ -780,13 +810,28 @@ def _whole_micros(share: Fraction) -> int | None:
     return int(micros) if micros.denominator == 1 else None
 
 
+# The complement of _without_thresholds() (never null): the due tickets the SQL sweep takes.
+SQL_WITH_THRESHOLDS = """NOT (t.sla_clock = %(working)s
+         AND ((t.response_due_at IS NOT NULL AND COALESCE(t.response_minutes, 0) > 0 AND t.first_response_at IS NULL
+               AND (t.response_at_risk_at IS NULL OR t.response_escalate_at IS NULL))
+              OR (t.resolution_due_at IS NOT NULL AND COALESCE(t.resolution_minutes, 0) > 0
+                  AND (t.resolution_at_risk_at IS NULL OR t.resolution_escalate_at IS NULL))))"""
+
+
+@lru_cache(maxsize=1)
+def _sql_due_statement() -> str:
+    return SQL_DUE.format(table=connection.ops.quote_name(Ticket._meta.db_table),
+                          checks=connection.ops.quote_name(TicketSlaCheck._meta.db_table),
+                          with_thresholds=SQL_WITH_THRESHOLDS)
+
+
 @lru_cache(maxsize=1)
 def _sql_sweep_statement() -> str:
     response_running = ("o.open AND b.first_response_at IS NULL AND b.response_due_at IS NOT NULL "
                         "AND COALESCE(b.response_minutes, 0) <> 0")
     resolution_running = "o.open AND b.resolution_due_at IS NOT NULL AND COALESCE(b.resolution_minutes, 0) <> 0"
     return SQL_SWEEP.format(
-        table=connection.ops.quote_name(Ticket._meta.db_table),
+        table=connection.ops.quote_name(Ticket._meta.db_table), with_thresholds=SQL_WITH_THRESHOLDS,
         events=connection.ops.quote_name(TicketEvent._meta.db_table),
         response=_standing_sql(response_running, "b.response_due_at", "b.response_minutes",
                                "b.response_at_risk_at", "b.response_escalate_at"),

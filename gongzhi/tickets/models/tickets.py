@@ -91,6 +91,7 @@ class Ticket(TenantModel):
     resolution_due_at = models.DateTimeField(_("resolve by"), null=True, blank=True)
     sla_state = models.CharField(_("SLA"), max_length=16, choices=SlaState.choices, default=SlaState.NONE)
     # When the sweep next has something to do for this ticket (at risk, breach, next escalation); null = nothing.
+    # Not indexed here: the database copies it into TicketSlaCheck, whose index the sweep reads (migration 0008).
     sla_next_check_at = models.DateTimeField(null=True, blank=True)
     # The running targets' thresholds, stored with their due instants (in the ticket's clock, with the estate's
     # shares at that moment) so that the sweep needs no clock arithmetic: "at risk" from ..., escalated from ...
@@ -127,12 +128,39 @@ class Ticket(TenantModel):
             # The staff list filtered by state and category, and by assignee, newest first (bench/README.md).
             models.Index(fields=["estate", "status", "category", "id"], name="ticket_list_status_category"),
             models.Index(fields=["estate", "assignee", "id"], name="ticket_list_assignee"),
-            models.Index(fields=["sla_next_check_at"], name="ticket_sla_sweep",
-                         condition=Q(sla_next_check_at__isnull=False)),
+            # No index on a column the sweep writes (migration 0008): on PostgreSQL its writes are then heap-only
+            # (HOT), in the room the table keeps on each page for them (fillfactor 50, same migration).
         ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+
+class TicketSlaCheck(TenantModel):
+    """The tickets the SLA sweep has to look at, and when: a copy of ``Ticket.sla_next_check_at`` for every ticket
+    that has one, kept by the database itself (the triggers of migration 0008), whoever writes the ticket (the
+    services, a bulk update, the sweep). Never written by the application.
+
+    Why a table of its own: an index on the ticket's own column would make every write of the sweep a new version
+    of the wide ticket row in each of its 16 indexes on PostgreSQL; with the column unindexed there, those writes
+    are heap-only (HOT) and only this narrow row and its two indexes change (ADR 0009, bench/README.md)."""
+
+    policy = "gongzhi.tickets.sla.SlaCheckPolicy"
+
+    # The estate (habit 4), without an index of its own: the sweep reads by due time, across estates.
+    estate = models.ForeignKey("estate.Estate", verbose_name=_("estate"), on_delete=models.PROTECT,
+                               related_name="+", db_index=False)
+    ticket = models.OneToOneField(Ticket, verbose_name=_("ticket"), primary_key=True, on_delete=models.CASCADE,
+                                  related_name="sla_check")
+    next_check_at = models.DateTimeField(_("next check at"))
+
+    class Meta:
+        verbose_name = _("SLA check")
+        verbose_name_plural = _("SLA checks")
+        indexes = [models.Index(fields=["next_check_at"], name="ticket_sla_check_due")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} @ {self.next_check_at}"
 
 
 class TicketEvent(TenantModel):
@@ -140,7 +168,9 @@ class TicketEvent(TenantModel):
 
     policy = "gongzhi.tickets.policies.TicketEventPolicy"
 
-    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="events")
+    # No index of its own: ticket_event_timeline (ticket, at) serves every lookup by ticket (migration 0008).
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="events",
+                               db_index=False)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
                               on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(_("at"), default=timezone.now)

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from gongzhi.notifications.models import Notification
 from gongzhi.tickets.models import Ticket, TicketEvent
+from gongzhi.tickets.models.tickets import TicketSlaCheck
 from gongzhi.tickets.services import comment_add, ticket_assign
 from gongzhi.tickets.sla import sla_countdown, sweep
 from gongzhi.tickets.tests.factories import TechnicianProfileFactory
@@ -269,7 +270,10 @@ def _sweep_outcome(tickets, later):
     events = list(TicketEvent.objects.filter(ticket_id__in=ids, actor__isnull=True).order_by("ticket_id", "pk").values_list(
         "ticket_id", "at", "action", "from_status", "to_status", "note"))
     told = sorted(alerts().values_list("estate_id", "user_id", "title", "body"))
-    return result, rows, events, told
+    # and the sweep's queue, which the database keeps from the rows written
+    checks = list(TicketSlaCheck.objects.filter(ticket_id__in=ids).order_by("ticket_id").values_list(
+        "ticket_id", "estate_id", "next_check_at"))
+    return result, rows, events, told, checks
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -340,6 +344,7 @@ def test_the_sql_sweep_and_the_python_sweep_agree_on_every_kind_of_ticket(desk, 
         else:
             tickets.append(TicketFactory(house__unit__building__estate=other_estate,
                                          category=categories[other_estate.pk], **fields))
+    estates = {t.pk: t.estate_id for t in tickets}
     # when the same tickets are swept once each way
     outcomes = []
     for in_sql in (True, False):
@@ -348,11 +353,14 @@ def test_the_sql_sweep_and_the_python_sweep_agree_on_every_kind_of_ticket(desk, 
         outcomes.append(_sweep_outcome(tickets, now))
         transaction.savepoint_rollback(point)
     # then everything written is the same, and something happened on every side
-    (result, rows, events, told), expected = outcomes
+    (result, rows, events, told, checks), expected = outcomes
     assert result == expected[0]
     assert rows == expected[1]
     assert events == expected[2]
     assert told == expected[3]
+    assert checks == expected[4]
+    # (the queue holds every ticket with a next check, at that instant: the rows' pk and sla_next_check_at)
+    assert checks == [(row[0], estates[row[0]], row[6]) for row in rows if row[6] is not None]
     assert result["checked"] == 120 and result["at_risk"] and result["breached"] and result["escalated"]
     assert {action for _t, _at, action, *_rest in events} == {"sla_at_risk", "sla_breach", "escalate"}
     # and working-hours tickets with stored thresholds took steps too (on PostgreSQL: in SQL)
