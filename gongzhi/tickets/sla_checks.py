@@ -8,6 +8,7 @@ drops them, as it drops the timeline's append-only triggers: put ``sla_check_tri
 ``sla_check_triggers()`` after such an operation in the same migration (the sweep's tests fail without them).
 """
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import migrations
 
 PG_FORWARD = [
@@ -76,7 +77,8 @@ def _sql(vendor: str) -> tuple[list[str], list[str]]:
         return PG_FORWARD, PG_BACKWARD
     if vendor == "sqlite":
         return SQLITE_FORWARD, SQLITE_BACKWARD
-    raise NotImplementedError(f"Gongzhi runs on SQLite or PostgreSQL, not {vendor}")  # pragma: no cover
+    # Like gongzhi.core.db.append_only: the two engines the project supports, a clear error for any other.
+    raise ImproperlyConfigured(f"Gongzhi runs on SQLite or PostgreSQL, not {vendor}")  # pragma: no cover
 
 
 def _add(apps, schema_editor) -> None:
