@@ -2,6 +2,11 @@
 
 from gongzhi.accounts.api.auth import API_AUTH
 from gongzhi.accounts.api.router import router as accounts_router
+from gongzhi.billing.api import arrears as billing_arrears
+from gongzhi.billing.api import bills as billing_bills
+from gongzhi.billing.api import online as billing_online
+from gongzhi.billing.api import payments as billing_payments
+from gongzhi.billing.api import rules as billing_rules
 from gongzhi.core.api import DocumentedAPI, install_error_handlers
 from gongzhi.core.api.router import router as audit_router
 from gongzhi.estate.api.importing import router as import_router
@@ -48,3 +53,8 @@ api.add_router("/", ledger_public.router)
 api.add_router("/", ledger_books.router)
 api.add_router("/", ledger_fund.router)
 api.add_router("/", ledger_verify.router)
+api.add_router("/", billing_rules.router)
+api.add_router("/", billing_bills.router)
+api.add_router("/", billing_payments.router)
+api.add_router("/", billing_online.router)
+api.add_router("/", billing_arrears.router)

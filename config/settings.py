@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "gongzhi.notifications",
     "gongzhi.notices",
     "gongzhi.ledger",
+    "gongzhi.billing",
 ]
 
 MIDDLEWARE = [

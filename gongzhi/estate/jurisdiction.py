@@ -35,9 +35,20 @@ NATIONAL_RULES = {
     "ledger.expense_document_over": "0",
     "ledger.expense_approval_over": "10000",
     "ledger.public_to_rc_liaison": False,
-    # Late fees: contractual, no national rate.
+    # Late fees: contractual, no national rate. Daily rate as a fraction of the overdue amount ("1/2000" is 0.05 %
+    # a day), from the due date plus the grace days; the cap is a share of the overdue amount (the whole of it by
+    # default: a late fee never exceeds the debt).
     "fees.late_fee_daily_rate": "0",
     "fees.late_fee_grace_days": 0,
+    "fees.late_fee_cap": "1",
+    # Bills fall due this many days after they are issued; the tenant pays where the estate says so; houses held by
+    # the developer are billed to the developer under this name.
+    "fees.due_days": 30,
+    "fees.tenant_pays": False,
+    "fees.developer_name": "开发商",
+    # Arrears reminders: at most one per house every this many days, from this many days overdue.
+    "fees.reminder_every_days": 30,
+    "fees.reminder_after_days": 7,
     # Tickets: a resolved or closed ticket may be sent back (reopened) within this many days of its resolution.
     "tickets.reopen_days": 7,
     # A resolved ticket nobody rates is closed after this many days, without a rating (never a made-up score).

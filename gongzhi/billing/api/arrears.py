@@ -1,0 +1,5 @@
+"""Billing API: arrears (being written)."""
+
+from ninja import Router
+
+router = Router(tags=["arrears"])

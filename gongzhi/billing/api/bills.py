@@ -1,0 +1,5 @@
+"""Billing API: bills (being written)."""
+
+from ninja import Router
+
+router = Router(tags=["bills"])

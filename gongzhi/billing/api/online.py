@@ -1,0 +1,5 @@
+"""Billing API: online payments (being written)."""
+
+from ninja import Router
+
+router = Router(tags=["online payments"])

@@ -1,0 +1,3 @@
+"""Billing pages: arrears (being written)."""
+
+urlpatterns: list = []

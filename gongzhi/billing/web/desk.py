@@ -1,0 +1,3 @@
+"""Billing pages: desk (being written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Billing pages: portal (being written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Billing pages: rules (being written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Billing pages: runs (being written)."""
+
+urlpatterns: list = []
