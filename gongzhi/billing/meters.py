@@ -34,9 +34,14 @@ from .policies import MeterPolicy
 ZERO = Decimal("0")
 READING_STEP = Decimal("0.0001")
 MAX_READING = Decimal("9999999999")  # the QUANTITY field holds 10 integer digits
-# The largest believable consumption between two readings of one meter, by kind (a typo guard: 12345 for 1234.5).
-# LEAD: to become the jurisdiction rule ``fees.reading_max_jump``; a module constant until then.
+# The largest believable consumption between two readings of one meter, by kind (a typo guard: 12345 for 1234.5):
+# the estate's rule ``fees.reading_max_jump`` ({kind: amount}), these where it names no figure.
 MAX_JUMP = {MeterKind.WATER: Decimal("200"), MeterKind.ELECTRICITY: Decimal("5000"), MeterKind.GAS: Decimal("500")}
+
+
+def max_jump(meter: Meter) -> Decimal | None:
+    configured = (meter.estate.rules().get("fees.reading_max_jump") or {}).get(str(meter.kind))
+    return Decimal(str(configured)) if configured not in (None, "") else MAX_JUMP.get(MeterKind(meter.kind))
 METER_FIELDS = ["house_id", "kind", "serial", "installed_on", "initial_reading", "removed_on", "final_reading",
                 "replaces_id"]
 READING_FIELDS = ["meter_id", "house_id", "read_on", "value", "source", "note"]
@@ -287,7 +292,7 @@ def reading_problem(meter: Meter, read_on: datetime.date, value: Decimal,
                 "value": fmt(value), "last": fmt(previous.value)}
         return "value", _("reading %(value)s is lower than the last one, %(last)s on %(day)s"), {
             "value": fmt(value), "last": fmt(previous.value), "day": previous.on.isoformat()}
-    limit = MAX_JUMP.get(MeterKind(meter.kind))
+    limit = max_jump(meter)
     if limit is not None and value - previous.value > limit:
         return "value", _("reading %(value)s is %(jump)s %(unit)s more than the last one, %(last)s: more than "
                           "%(limit)s %(unit)s in one reading is not believable"), {

@@ -46,6 +46,8 @@ NATIONAL_RULES = {
     "fees.due_days": 30,
     "fees.tenant_pays": False,
     "fees.developer_name": "开发商",
+    # Meter readings: the largest believable consumption between two readings of one meter (a typo guard).
+    "fees.reading_max_jump": {"water": "200", "electricity": "5000", "gas": "500"},
     # Arrears reminders: at most one per house every this many days, from this many days overdue.
     "fees.reminder_every_days": 30,
     "fees.reminder_after_days": 7,

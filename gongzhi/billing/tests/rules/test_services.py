@@ -206,3 +206,16 @@ def test_a_second_meter_of_a_kind_is_refused_and_a_replacement_checks_the_final_
     with pytest.raises(Forbidden):
         meter_replace(actor=fees.technician, meter=new, replaced_on=D(2025, 11, 20), final_reading="1",
                       initial_reading="0")
+
+
+def test_the_estate_sets_its_own_jump_limit_by_meter_kind(fees, meter):
+    """Given an estate whose rule allows at most 100 kWh between two readings, when 101 more is read, it is refused;
+    100 more is taken."""
+    estate = fees.estate
+    estate.rule_overrides = {**estate.rule_overrides, "fees.reading_max_jump": {"electricity": "100"}}
+    estate.save()
+    meter.refresh_from_db()
+    with pytest.raises(DomainError) as caught:
+        reading_record(actor=fees.technician, meter=meter, read_on=D(2025, 11, 30), value="1401")
+    assert "100.0 kWh" in caught.value.text("en")
+    assert reading_record(actor=fees.technician, meter=meter, read_on=D(2025, 11, 30), value="1400")
