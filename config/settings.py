@@ -247,3 +247,19 @@ LOGGING = {
 LEDGER_SIGNING_KEY = os.environ.get("LEDGER_SIGNING_KEY", "")
 LEDGER_SIGNING_KEY_FILE = Path(os.environ.get("LEDGER_SIGNING_KEY_FILE", VAR_DIR / "ledger-signing.key"))
 LEDGER_TRUSTED_KEYS = [k for k in os.environ.get("LEDGER_TRUSTED_KEYS", "").split(",") if k.strip()]
+
+# --- online payments (gongzhi.billing.providers; docs/billing/online-payments.md) ------------------------------------
+# The provider residents pay with: sandbox (the demo's own gateway page, no money moves), wechat or alipay.
+BILLING_PROVIDER = os.environ.get("BILLING_PROVIDER", "sandbox")
+# The address the gateways reach this site at (their notifications go to <it>/api/v1/billing/notify/<provider>).
+BILLING_PUBLIC_URL = os.environ.get("BILLING_PUBLIC_URL", "http://127.0.0.1:8000")
+BILLING_GATEWAY_TIMEOUT = float(os.environ.get("BILLING_GATEWAY_TIMEOUT", "10"))
+# The HMAC key of the sandbox's notifications (unset: derived from SECRET_KEY).
+BILLING_SANDBOX_KEY = os.environ.get("BILLING_SANDBOX_KEY", "")
+# WeChat Pay v3 (public-key mode: no platform certificate is ever downloaded). Keys are read from files.
+for _name in ("MCHID", "APPID", "CERT_SERIAL_NO", "PRIVATE_KEY_PATH", "APIV3_KEY", "APIV3_KEY_PATH",
+              "PUBLIC_KEY_PATH", "PUBLIC_KEY_ID", "GATEWAY"):
+    globals()[f"BILLING_WECHAT_{_name}"] = os.environ.get(f"BILLING_WECHAT_{_name}", "")
+# Alipay (RSA2). MODE: precreate (a QR code) or page (a payment page URL).
+for _name in ("APPID", "SELLER_ID", "PRIVATE_KEY_PATH", "PUBLIC_KEY_PATH", "GATEWAY", "MODE", "RETURN_URL"):
+    globals()[f"BILLING_ALIPAY_{_name}"] = os.environ.get(f"BILLING_ALIPAY_{_name}", "")
