@@ -12,6 +12,8 @@ class NotificationKind(models.TextChoices):
     NOTICE_EMERGENCY = "notice_emergency", _("Emergency notice")
     LEDGER_APPROVAL = "ledger_approval", _("Expense waiting for approval, or decided")
     FUND_TOP_UP = "fund_top_up", _("Maintenance fund top-up")
+    FEE_ARREARS = "fee_arrears", _("Fees overdue")
+    FEE_REFUND = "fee_refund", _("Fee refund requested or decided")
     SYSTEM = "system", _("System message")
 
 
