@@ -92,6 +92,17 @@ PARAMETER_OBJECTS = {
     "project_id": "fund_project",
     "year": "closed_year",
     "month": "closed_month",
+    "fee_item_id": "fee_item",
+    "rule_id": "fee_rule",
+    "discount_id": "discount",
+    "meter_id": "meter",
+    "reading_id": "meter_reading",
+    "run_id": "bill_run",
+    "bill_id": "bill",
+    "payment_id": "payment",
+    "receipt_id": "receipt",
+    "refund_id": "refund",
+    "order_id": "payment_order",
 }
 
 # Under the ledger's routes some names mean a ledger object: ``entry_id`` is a journal entry there, an audit entry
@@ -115,8 +126,14 @@ NON_ESTATE_API_ROUTES = {
     ("GET", "/me/notification-preferences"),
     ("POST", "/me/password"),
     ("PUT", "/me/notification-preferences"),
+    ("POST", "/billing/notify/wechat"),
+    ("POST", "/billing/notify/alipay"),
+    ("POST", "/billing/notify/sandbox"),
 }
-PUBLIC_API_ROUTES = {("POST", "/auth/token")}
+# The payment gateways' notifications carry no login: each is verified by its signature (test_gateway_stories).
+NOTIFY_ROUTES = {("POST", "/billing/notify/wechat"), ("POST", "/billing/notify/alipay"),
+                 ("POST", "/billing/notify/sandbox")}
+PUBLIC_API_ROUTES = {("POST", "/auth/token"), *NOTIFY_ROUTES}
 
 # Page URLs outside /e/<estate_id>/ that an anonymous visitor may open. Every other one must send them to log in.
 PUBLIC_PAGES = {"accounts/login/", "accounts/logout/"}
@@ -232,16 +249,16 @@ class _Example:
 
     def value(self, schema: dict, name: str = "") -> Any:
         schema = self.resolve(schema)
+        if schema.get("examples"):  # a field's own example first: it holds for every branch of an anyOf
+            return schema["examples"][0]
+        if "example" in schema:
+            return schema["example"]
         for key in ("anyOf", "oneOf"):
             if key in schema:
                 options = [o for o in schema[key] if self.resolve(o).get("type") != "null"]
                 return self.value(options[0], name)
         if "allOf" in schema:
             return self.value(schema["allOf"][0], name)
-        if schema.get("examples"):
-            return schema["examples"][0]
-        if "example" in schema:
-            return schema["example"]
         if "default" in schema and schema["default"] is not None:
             return schema["default"]
         if "enum" in schema:
@@ -373,7 +390,8 @@ def world(estate, other_estate, member, api, settings, tmp_path) -> World:
     sla_target = SlaTargetFactory(category=ticket.category)
     follow_up = FollowUpVisitFactory(ticket=ticket)
     ledger = _ledger_objects(estate, insider, house)
-    objects = {**ledger, "estate": estate, "building": building, "unit": unit, "house": house, "person": person,
+    billing = _billing_objects(estate, insider, house)
+    objects = {**ledger, **billing, "estate": estate, "building": building, "unit": unit, "house": house, "person": person,
                "residency": residency, "vehicle": vehicle, "lot": lot, "space": space,
                "membership": Membership.objects.get(user=insider, estate=estate), "token": token,
                "audit_entry": entry, "ticket": ticket, "photo": photo,
@@ -428,6 +446,45 @@ def _ledger_objects(estate, insider, house) -> dict[str, Any]:
             "fund_project": project, "closed_year": month.year, "closed_month": month.month}
 
 
+def _billing_objects(estate, insider, house) -> dict[str, Any]:
+    """A fee item with its rule and a discount, a meter with a reading, a bill run with a bill, a payment with its
+    receipt, a refund and an online order of estate A, written directly."""
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from gongzhi.billing import models as b
+
+    day = datetime.date(2026, 1, 1)
+    item = b.FeeItem.objects.create(estate=estate, code="property", name="物业费", kind="area")
+    rule = b.FeeRule.objects.create(estate=estate, fee_item=item, rate=Decimal("2.20"), effective_from=day)
+    discount = b.Discount.objects.create(estate=estate, kind="vacant", percent=Decimal("30"), effective_from=day)
+    meter = b.Meter.objects.create(estate=estate, house=house, kind="water", installed_on=day,
+                                   initial_reading=Decimal("0"))
+    reading = b.MeterReading.objects.create(estate=estate, meter=meter, house=house, read_on=day,
+                                            value=Decimal("12.5"))
+    run = b.BillRun.objects.create(estate=estate, key="2026-01:all", period_kind="month", period_start=day,
+                                   period_end=datetime.date(2026, 1, 31))
+    bill = b.Bill.objects.create(estate=estate, run=run, house=house, period_start=day,
+                                 period_end=datetime.date(2026, 1, 31), due_date=datetime.date(2026, 1, 31),
+                                 amount=Decimal("260.70"), payer_name="王芳")
+    b.BillLine.objects.create(estate=estate, bill=bill, fee_item=item, description="物业费", quantity=Decimal("1"),
+                              rate=Decimal("260.70"), amount=Decimal("260.70"), explanation="260.70 元",
+                              ledger_code="4001")
+    order = b.PaymentOrder.objects.create(estate=estate, house=house, provider="sandbox", out_trade_no="GZISO1",
+                                          amount=Decimal("1.00"), created_by=insider)
+    payment = b.Payment.objects.create(estate=estate, house=house, method="cash", amount=Decimal("100.00"),
+                                       key="iso-1", actor=insider)
+    receipt = b.Receipt.objects.create(estate=estate, number=1, payment=payment, house=house,
+                                       amount=Decimal("100.00"), issued_at=timezone.now())
+    refund = b.Refund.objects.create(estate=estate, house=house, amount=Decimal("1.00"), method="cash",
+                                     reason="多缴", requested_by=insider)
+    return {"fee_item": item, "fee_rule": rule, "discount": discount, "meter": meter, "meter_reading": reading,
+            "bill_run": run, "bill": bill, "payment": payment, "receipt": receipt, "refund": refund,
+            "payment_order": order}
+
+
 def test_routes_were_collected():
     """Given the URLconf, the collection finds the registry, the accounts API and the pages (a guard against a
     collection that silently finds nothing and so proves nothing)."""
@@ -449,6 +506,24 @@ def test_every_non_estate_api_route_has_its_own_story(route):
         f"{route} is not under /estates/{{estate_id}}/. Either move it there (then it is tested generically) or add "
         f"it to NON_ESTATE_API_ROUTES with a test of what it shows to whom.")
     assert route.public == ((route.method, route.path) in PUBLIC_API_ROUTES), f"{route}: unexpected authentication"
+
+
+@pytest.mark.parametrize("provider", ["wechat", "alipay", "sandbox"])
+def test_gateway_stories_an_unsigned_notification_reveals_nothing_and_changes_nothing(world, provider):
+    """Given estate A's open order, when anyone posts an unsigned notification for it to a gateway endpoint, then
+    the answer is the gateway's failure format with nothing about the order in it, the order stays unpaid, and the
+    refusal is logged."""
+    from gongzhi.billing.models import Payment, PaymentNotification
+
+    order = world.objects["payment_order"]
+    body = json.dumps({"out_trade_no": order.out_trade_no, "amount": {"total": 100}, "trade_state": "SUCCESS",
+                       "total_amount": "1.00", "trade_status": "TRADE_SUCCESS"}).encode()
+    response = Client().post(f"/api/v1/billing/notify/{provider}", data=body, content_type="application/json")
+    assert 400 <= response.status_code < 600
+    assert order.out_trade_no.encode() not in response.content and str(order.amount).encode() not in response.content
+    order.refresh_from_db()
+    assert order.status == "created" and not Payment.objects.filter(order=order).exists()
+    assert PaymentNotification.objects.filter(provider=provider, outcome="rejected").exists()
 
 
 # --- the API -----------------------------------------------------------------------------------------------------

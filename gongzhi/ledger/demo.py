@@ -4,8 +4,9 @@ voted by its charge scope and one emergency project), one large expense waiting 
 ended month closed with a signed checkpoint.
 
 Everything goes through the services, exactly as finance would enter it, so the demo is also a long integration
-test. Fees are posted as monthly summaries (billed, then collected in three instalments) until the billing app
-posts each bill and payment itself. Idempotent: an estate whose journal has entries is left alone.
+test. The fees come from the billing app's demo (``fees``: each bill run and payment posts its own entry); without
+it they are posted as monthly summaries (billed, then collected in three instalments). Idempotent: an estate whose
+journal has entries is left alone.
 """
 
 import datetime
@@ -124,8 +125,12 @@ class _Books:
                                    lines=[services.Line(debit, debit=amount), services.Line(credit, credit=amount)])
 
 
-def seed_ledger(*, estate, today: datetime.date | None = None, seed: int = 2026) -> int:
-    """Seed the estate's books (see the module docstring); returns the number of entries posted."""
+def seed_ledger(*, estate, today: datetime.date | None = None, seed: int = 2026, fees=None) -> int:
+    """Seed the estate's books (see the module docstring); returns the number of entries posted.
+
+    ``fees(estate=, today=)``, when given, seeds the year of bills and payments through the billing app (which
+    posts them here, bill run by bill run and payment by payment) before the months are closed; without it the
+    fee income is posted as monthly summaries."""
     if JournalEntry.objects.filter(estate=estate).exists():
         return 0
     today = today or timezone.localdate()
@@ -138,7 +143,9 @@ def seed_ledger(*, estate, today: datetime.date | None = None, seed: int = 2026)
     months = _month_starts(today, 12)
     with transaction.atomic():
         fund.fund_deposit_initial(actor=books.finance, date=months[0], rate_per_m2=DEPOSIT_PER_M2)
-        _year_of_operations(books, months)
+        if fees is not None:
+            fees(estate=estate, today=today)
+        _year_of_operations(books, months, fee_summaries=fees is None)
         _public_revenue_use(books, months)
         _projects(books, months)
         _waiting_for_the_committee(books)
@@ -147,7 +154,7 @@ def seed_ledger(*, estate, today: datetime.date | None = None, seed: int = 2026)
     return JournalEntry.objects.filter(estate=estate).count()
 
 
-def _year_of_operations(books: _Books, months: list[datetime.date]) -> None:
+def _year_of_operations(books: _Books, months: list[datetime.date], *, fee_summaries: bool = True) -> None:
     estate = books.estate
     # The developer pays for its unsold houses too, so every house is billed.
     area = House.objects.filter(estate=estate).aggregate(a=Sum("area_m2"))["a"] or Decimal("0")
@@ -155,14 +162,15 @@ def _year_of_operations(books: _Books, months: list[datetime.date]) -> None:
     billed_monthly = (area * PROPERTY_FEE_PER_M2).quantize(FEN, rounding=ROUND_HALF_UP)
     for m in months:
         label = f"{m:%Y-%m}"
-        books.post(m, EntryKind.FEE_BILL, f"{m:%Y年%m月}物业费应收", "1122", "4001", billed_monthly,
-                   f"demo.fees.bill:{label}")
         collected = (billed_monthly * Decimal(str(books.rng.uniform(0.90, 0.97)))).quantize(FEN)
-        parts = [(collected * Decimal("0.55")).quantize(FEN), (collected * Decimal("0.30")).quantize(FEN)]
-        parts.append(collected - sum(parts))
-        for i, (part, day) in enumerate(zip(parts, (8, 16, 25), strict=True)):
-            books.post(m.replace(day=day), EntryKind.FEE_PAYMENT, f"{m:%Y年%m月}物业费收缴（汇总）", "1002", "1122",
-                       part, f"demo.fees.paid:{label}:{i}", counterparty="业主")
+        if fee_summaries:
+            books.post(m, EntryKind.FEE_BILL, f"{m:%Y年%m月}物业费应收", "1122", "4001", billed_monthly,
+                       f"demo.fees.bill:{label}")
+            parts = [(collected * Decimal("0.55")).quantize(FEN), (collected * Decimal("0.30")).quantize(FEN)]
+            parts.append(collected - sum(parts))
+            for i, (part, day) in enumerate(zip(parts, (8, 16, 25), strict=True)):
+                books.post(m.replace(day=day), EntryKind.FEE_PAYMENT, f"{m:%Y年%m月}物业费收缴（汇总）", "1002",
+                           "1122", part, f"demo.fees.paid:{label}:{i}", counterparty="业主")
         for code, payee, description, base in MONTHLY:
             amount = books.vary(base * scale)
             books.expense(code, payee, f"{m:%Y年%m月}{description}", amount, m.replace(day=20),

@@ -35,8 +35,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # --- schemas -----------------------------------------------------------------------------------------------------
 class TierIO(Schema):
-    up_to: Decimal | None = Field(None, description="Upper bound of the step; empty on the last step.")
-    price: Decimal
+    up_to: Decimal | None = Field(None, description="Upper bound of the step; empty on the last step.",
+                                  examples=["10"])
+    price: Decimal = Field(..., examples=["3.50"])
 
 
 class RuleOut(Schema):
@@ -190,7 +191,7 @@ class CorrectIn(Schema):
     note: str = Field("", max_length=200)
 
 
-class RowErrorOut(Schema):
+class ReadingRowErrorOut(Schema):
     sheet: str
     row: int | None
     column: str
@@ -210,15 +211,15 @@ class ImportOut(Schema):
     created: int
     unchanged: int
     error_total: int
-    errors: list[RowErrorOut]
+    errors: list[ReadingRowErrorOut]
 
 
-class CursorIn(Schema):
+class RulesCursorIn(Schema):
     cursor: str | None = None
     limit: int = 50
 
 
-class MeterFilters(CursorIn):
+class MeterFilters(RulesCursorIn):
     kind: MeterKind | None = None
     house_id: int | None = None
     current: bool | None = True
@@ -342,7 +343,7 @@ def fee_rule_end(request, estate_id: int, fee_item_id: int, rule_id: int, body: 
 # --- discounts ---------------------------------------------------------------------------------------------------
 @router.get("/estates/{estate_id}/billing/discounts", response=DiscountPage,
             summary="Discounts, newest first (every member)")
-def discounts(request, estate_id: int, filters: Query[CursorIn]):
+def discounts(request, estate_id: int, filters: Query[RulesCursorIn]):
     actor = api_actor(request, estate_id)
     page = paginate(rules.discount_list(actor=actor), cursor=filters.cursor, limit=filters.limit, descending=True)
     return {"items": [_discount(d) for d in page.items], "next_cursor": page.next_cursor}
@@ -407,7 +408,7 @@ def meter_replace(request, estate_id: int, meter_id: int, body: ReplaceIn):
 
 @router.get("/estates/{estate_id}/billing/meters/{meter_id}/readings", response=ReadingPage,
             summary="A meter's readings, newest first, with whether each is billed")
-def reading_list(request, estate_id: int, meter_id: int, filters: Query[CursorIn]):
+def reading_list(request, estate_id: int, meter_id: int, filters: Query[RulesCursorIn]):
     actor = api_actor(request, estate_id)
     meter = meters.meter_get_for_actor(actor=actor, meter_id=meter_id)
     page = paginate(meters.reading_list(actor=actor, meter=meter), cursor=filters.cursor, limit=filters.limit,

@@ -131,6 +131,8 @@ def fee_item(request, fee_item_id):
 def rule_end(request, rule_id):
     actor = _can(request.actor, FeeRulePolicy, "change")
     rule = rules.fee_rule_get_for_actor(actor=actor, rule_id=rule_id)
+    if request.method != "POST":  # the end form lives on the fee item's page
+        return fee_item.__wrapped__(request, fee_item_id=rule.fee_item_id)
     form = EndForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -171,6 +173,8 @@ def discounts(request):
 def discount_end(request, discount_id):
     actor = _can(request.actor, FeeRulePolicy, "change")
     discount = rules.discount_get_for_actor(actor=actor, discount_id=discount_id)
+    if request.method != "POST":  # the end forms live on the discounts' page
+        return discounts.__wrapped__(request)
     form = EndForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

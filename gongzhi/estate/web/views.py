@@ -70,11 +70,17 @@ class Menu:
     ledger: bool  # the owners' public ledger, disclosure reports, verification
     ledger_books: bool  # finance's journal, expenses and approvals (staff-only fields)
     my_fund: bool  # an owner's maintenance-fund sub-accounts
+    billing: bool  # the bills of every house (finance, the manager, customer service)
+    billing_finance: bool  # bill runs, the cash desk, refunds, arrears, fee rules, downloads
+    billing_reports: bool  # the collection rate (the owners' committee too)
+    billing_meters: bool  # meters and readings (technicians read meters)
+    my_bills: bool  # a resident's bills, online payment, statement
 
 
 
 def menu_for(actor: Actor) -> Menu:
     # The other apps' policies, imported here: the menu spans the apps, which themselves depend on the registry.
+    from gongzhi.billing.policies import BILL_READ_ROLES, BillPolicy, MeterPolicy
     from gongzhi.ledger.policies import LedgerPolicy
     from gongzhi.notices.policies import NoticePolicy
     from gongzhi.tickets.dispatch import TechnicianProfilePolicy
@@ -99,6 +105,11 @@ def menu_for(actor: Actor) -> Menu:
         ledger=LedgerPolicy.can(actor, "view"),
         ledger_books=LedgerPolicy.can(actor, "view_private"),
         my_fund=Role.OWNER in actor.roles,
+        billing=actor.has_any(BILL_READ_ROLES),
+        billing_finance=BillPolicy.can(actor, "run"),
+        billing_reports=BillPolicy.can(actor, "report"),
+        billing_meters=MeterPolicy.can(actor, "read"),
+        my_bills=actor.has_any(RESIDENT_ROLES),
     )
 
 

@@ -71,10 +71,11 @@ def _width(text: str) -> int:
 def _set_up_apps() -> dict[str, int]:
     """Each demo estate, through its manager: the default ticket categories (named in Chinese), dispatch (technician
     profiles, rota, service calendar and public holidays), a few notices and tickets at every stage, and a year of
-    books (gongzhi.ledger.demo). Each step adds
+    books (gongzhi.ledger.demo) with a year of bills and payments (gongzhi.billing.demo). Each step adds
     only what is missing, so a second run creates nothing."""
     from gongzhi.accounts.models import Membership
     from gongzhi.core.access import resolve_actor
+    from gongzhi.billing.demo import seed_billing
     from gongzhi.ledger.demo import seed_ledger
     from gongzhi.notices.demo import seed_notices
     from gongzhi.tickets.demo import seed_dispatch, seed_tickets
@@ -99,5 +100,5 @@ def _set_up_apps() -> dict[str, int]:
             made["calendar days"] += dispatch["days"]
             made["notices"] += len(seed_notices(actor=actor))
             made["tickets"] += seed_tickets(estate=actor.estate)
-            made["ledger entries"] += seed_ledger(estate=actor.estate)
+            made["ledger entries"] += seed_ledger(estate=actor.estate, fees=seed_billing)
     return made
