@@ -66,3 +66,12 @@ def late_fees_monthly():
     from django.utils import timezone
 
     charge_all(timezone.localdate().replace(day=1) - datetime.timedelta(days=1))
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def close_expired_orders():
+    """Every 10 minutes: close unpaid online orders past their expiry (a late notification for one is refused and
+    logged; the resident starts a new payment)."""
+    from .online import orders_close_expired
+
+    return orders_close_expired()
