@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext
 
 from gongzhi.core.errors import DomainError, NotFound
@@ -35,10 +35,7 @@ ZERO = Decimal("0.00")
 def _receipt_url(estate_id: int, receipt) -> str | None:
     if receipt is None:
         return None
-    try:
-        return reverse("billing:receipt_pdf", kwargs={"estate_id": estate_id, "receipt_id": receipt.pk})
-    except NoReverseMatch:  # the receipts' pages are not mounted yet
-        return None
+    return reverse("billing:receipt_pdf", kwargs={"estate_id": estate_id, "receipt_id": receipt.pk})
 
 
 def _houses(actor) -> list:
