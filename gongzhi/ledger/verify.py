@@ -11,7 +11,8 @@ Speed (a million entries in at most 3 s on two cores, SQLite and PostgreSQL alik
 - The chain is read in chunks of entry ids. For each chunk, ONE aggregate query lets the database write every
   entry's text (``prev_hash`` + the body up to the documents; the private-digest text) into a few long values, a
   second one the entries' lines (``code|debit|credit`` in line order, already joined the way the body joins them),
-  a third one the ids of the entries whose debits and credits differ (a SQL sum per entry). Python splits the
+  a third one the ids of the entries whose debits and credits differ (a SQL sum per entry; on SQLite the chunk's
+  debits minus credits first, grouped by entry only when that is not zero). Python splits the
   values (C speed), adds the few document digests, and hashes: two SHA-256 per entry, compared a chunk at a time.
 - Outside a transaction the three queries run in three threads on connections of their own, so the database
   processes (or, on SQLite, the ``sqlite3_step`` calls, which run without the GIL) work while the main thread
