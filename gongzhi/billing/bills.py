@@ -26,7 +26,7 @@ from gongzhi.ledger.services import MAX_AMOUNT, Line, entry_post
 
 from . import calc
 from .choices import BillKind, BillStatus, LedgerCode, PayerKind
-from .errors import invalid, key_reused
+from .errors import Reason, invalid, key_reused
 from .models import Adjustment, Bill, BillingAccount, BillLine, FeeItem, PaymentAllocation
 from .policies import BillPolicy
 
@@ -63,7 +63,7 @@ def clean_text(field: str, value, *, limit: int, required: bool = True) -> str:
     if required and not text:
         raise invalid(field, _("is required"))
     if len(text) > limit:
-        raise invalid(field, _("is too long (at most %(max)s characters)") % {"max": limit})
+        raise invalid(field, Reason(_("is too long (at most %(max)s characters)"), max=limit))
     if any(ord(c) < 32 for c in text):
         raise invalid(field, _("may not contain control characters"))
     return text

@@ -23,7 +23,7 @@ from gongzhi.core.errors import Forbidden
 
 from . import arrears, collection
 from .choices import BillKind, PaymentMethod, PeriodKind
-from .errors import invalid
+from .errors import Reason, invalid
 from .models import Bill, BillLine, Payment, Receipt
 from .policies import BillPolicy
 
@@ -230,7 +230,7 @@ def export_workbook(*, actor: Actor, kind: str, date_from=None, date_to=None):
     """Write the workbook of ``kind`` for the range (default: this month so far) to a temporary file and return
     (file name, open file at position 0)."""
     if kind not in KINDS:
-        raise invalid("kind", _("is not one of %(kinds)s") % {"kinds": ", ".join(KINDS)})
+        raise invalid("kind", Reason(_("is not one of %(kinds)s"), kinds=", ".join(KINDS)))
     action = "report" if kind == "collection" else "export"
     if not (BillPolicy.can(actor, "export") or (action == "report" and BillPolicy.can(actor, "report"))):
         raise Forbidden()

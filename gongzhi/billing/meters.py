@@ -27,7 +27,7 @@ from gongzhi.core.audit import audit, snapshot
 from gongzhi.core.errors import Conflict, Forbidden, NotFound
 
 from .choices import METER_UNITS, MeterKind, ReadingSource
-from .errors import invalid
+from .errors import Reason, invalid
 from .models import BillLine, Meter, MeterReading
 from .policies import MeterPolicy
 
@@ -264,17 +264,6 @@ def previous_of(meter: Meter, before: datetime.date | None = None) -> Previous:
     return Previous(value=row[1], on=row[2], reading_id=row[0])
 
 
-class Reason:
-    """A translatable reason with its named placeholders, rendered in whichever language is active when it is shown
-    (so an error reads right in Chinese and in English)."""
-
-    def __init__(self, message, **params):
-        self.message, self.params = message, params
-
-    def __str__(self) -> str:
-        return str(self.message) % self.params if self.params else str(self.message)
-
-
 def reading_problem(meter: Meter, read_on: datetime.date, value: Decimal,
                     previous: Previous) -> tuple[str, object, dict] | None:
     """What is wrong with a reading of ``meter`` after ``previous``: (field "read_on" or "value", translatable
@@ -352,7 +341,7 @@ def meter_install(*, actor: Actor, house, kind: str, installed_on, initial_readi
     initial = parse_reading(initial_reading, "initial_reading")
     serial = " ".join(str(serial or "").split())
     if len(serial) > 40:
-        raise invalid("serial", _("is too long (at most %(max)s characters)") % {"max": 40})
+        raise invalid("serial", Reason(_("is too long (at most %(max)s characters)"), max=40))
     current = Meter.objects.select_for_update().filter(estate=actor.estate, house=house, kind=kind,
                                                        removed_on__isnull=True).first()
     if current is not None:
@@ -384,7 +373,7 @@ def meter_replace(*, actor: Actor, meter, replaced_on, final_reading, initial_re
     initial = parse_reading(initial_reading, "initial_reading")
     serial = " ".join(str(serial or "").split())
     if len(serial) > 40:
-        raise invalid("serial", _("is too long (at most %(max)s characters)") % {"max": 40})
+        raise invalid("serial", Reason(_("is too long (at most %(max)s characters)"), max=40))
     if old.removed_on is not None:
         successor = Meter.objects.filter(replaces=old).first()
         if (successor is not None and old.removed_on == day and old.final_reading == final

@@ -26,7 +26,7 @@ from gongzhi.core.audit import audit, audit_entry, audit_many, snapshot
 from gongzhi.core.errors import Conflict, DomainError, NotFound
 
 from .choices import BillStatus, NotificationOutcome, OrderStatus
-from .errors import invalid, key_reused
+from .errors import Reason, invalid, key_reused
 from .models import Bill, PaymentNotification, PaymentOrder
 from .payments import clean_key, parse_amount, payment_record
 from .policies import FINANCE_ROLES, PaymentPolicy, resident_house_ids
@@ -96,8 +96,8 @@ def order_create(*, actor: Actor, house, bill_ids=None, amount=None, provider: s
         bills = _bills_to_pay(house, bill_ids)
         total = sum((b.outstanding for b in bills), ZERO)
         if amount is not None and parse_amount(amount) != total:
-            raise invalid("amount", _("must be the chosen bills' outstanding total %(total)s") % {
-                "total": f"{total:.2f}"})
+            raise invalid("amount", Reason(_("must be the chosen bills' outstanding total %(total)s"),
+                                           total=f"{total:.2f}"))
         chosen = [b.pk for b in bills]
     elif amount is not None:
         total, chosen = parse_amount(amount), []

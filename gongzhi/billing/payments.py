@@ -34,7 +34,7 @@ from gongzhi.ledger.choices import EntryKind
 from gongzhi.ledger.services import EntrySpec, Line, entries_post_many, entry_post
 
 from .choices import METHOD_ACCOUNT, AllocationSource, BillStatus, PaymentMethod, PrepaymentKind, RefundStatus
-from .errors import invalid, key_reused
+from .errors import Reason, invalid, key_reused
 from .models import (
     Adjustment,
     Bill,
@@ -75,7 +75,7 @@ def parse_amount(value, field: str = "amount") -> Decimal:
     if amount <= 0:
         raise invalid(field, _("must be more than zero"))
     if amount > MAX_PAYMENT:
-        raise invalid(field, _("is larger than any real payment (at most %(max)s)") % {"max": MAX_PAYMENT})
+        raise invalid(field, Reason(_("is larger than any real payment (at most %(max)s)"), max=MAX_PAYMENT))
     if amount != amount.quantize(FEN):
         raise invalid(field, _("at most two decimals (fen)"))
     return amount.quantize(FEN)
@@ -86,7 +86,7 @@ def clean_key(value: str, field: str = "key") -> str:
     if not key:
         raise invalid(field, _("is required"))
     if len(key) > KEY_MAX or CONTROL.search(key):
-        raise invalid(field, _("at most %(max)s characters, no control characters") % {"max": KEY_MAX})
+        raise invalid(field, Reason(_("at most %(max)s characters, no control characters"), max=KEY_MAX))
     return key
 
 
@@ -97,7 +97,7 @@ def clean_text(field: str, value: str, limit: int, *, required: bool = False) ->
     if CONTROL.search(text):
         raise invalid(field, _("may not contain control characters"))
     if len(text) > limit:
-        raise invalid(field, _("is too long (at most %(max)s characters)") % {"max": limit})
+        raise invalid(field, Reason(_("is too long (at most %(max)s characters)"), max=limit))
     return text
 
 

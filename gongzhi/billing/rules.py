@@ -24,7 +24,7 @@ from gongzhi.core.errors import Conflict, Forbidden, NotFound
 from gongzhi.estate.choices import HouseKind, SpaceStatus
 
 from .choices import DiscountKind, FeeKind, LedgerCode, MeterKind
-from .errors import invalid
+from .errors import Reason, invalid
 from .models import Discount, FeeItem, FeeRule
 from .policies import FeeRulePolicy
 
@@ -230,7 +230,7 @@ def parse_rate(value, field: str = "rate") -> Decimal:
     if rate < 0:
         raise invalid(field, _("may not be negative"))
     if rate > MAX_RATE:
-        raise invalid(field, _("is larger than any real price (at most %(max)s)") % {"max": MAX_RATE})
+        raise invalid(field, Reason(_("is larger than any real price (at most %(max)s)"), max=MAX_RATE))
     if rate != rate.quantize(RATE_STEP):
         raise invalid(field, _("at most four decimals"))
     return rate.quantize(RATE_STEP)
@@ -246,26 +246,26 @@ def parse_tiers(value, field: str = "tiers") -> list[dict]:
     if not isinstance(value, list | tuple):
         raise invalid(field, _("must be a list of steps"))
     if len(value) > MAX_TIERS:
-        raise invalid(field, _("at most %(max)s steps") % {"max": MAX_TIERS})
+        raise invalid(field, Reason(_("at most %(max)s steps"), max=MAX_TIERS))
     tiers: list[dict] = []
     previous: Decimal | None = None
     for position, step in enumerate(value, start=1):
         if not isinstance(step, dict):
-            raise invalid(field, _("step %(n)s is not a step") % {"n": position})
+            raise invalid(field, Reason(_("step %(n)s is not a step"), n=position))
         last = position == len(value)
         up_to = step.get("up_to")
         if up_to in (None, ""):
             if not last:
-                raise invalid(field, _("only the last step may be open-ended (step %(n)s)") % {"n": position})
+                raise invalid(field, Reason(_("only the last step may be open-ended (step %(n)s)"), n=position))
             bound = None
         else:
             if last:
                 raise invalid(field, _("the last step must be open-ended (no upper bound)"))
             bound = _decimal(up_to, field)
             if bound <= 0 or bound != bound.quantize(RATE_STEP) or bound > Decimal("1000000000"):
-                raise invalid(field, _("step %(n)s: the upper bound must be a positive number") % {"n": position})
+                raise invalid(field, Reason(_("step %(n)s: the upper bound must be a positive number"), n=position))
             if previous is not None and bound <= previous:
-                raise invalid(field, _("step %(n)s: the upper bounds must be ascending") % {"n": position})
+                raise invalid(field, Reason(_("step %(n)s: the upper bounds must be ascending"), n=position))
             previous = bound
         price = parse_rate(step.get("price"), field)
         tiers.append({"up_to": None if bound is None else str(bound.quantize(RATE_STEP)), "price": str(price)})
@@ -292,7 +292,7 @@ def _text(value, field: str, limit: int, *, required: bool = False) -> str:
     if required and not text:
         raise invalid(field, _("is required"))
     if len(text) > limit:
-        raise invalid(field, _("is too long (at most %(max)s characters)") % {"max": limit})
+        raise invalid(field, Reason(_("is too long (at most %(max)s characters)"), max=limit))
     return text
 
 
@@ -521,7 +521,7 @@ def discount_create(*, actor: Actor, kind: str, percent, effective_from, effecti
         except (TypeError, ValueError):
             raise invalid("months", _("a prepayment discount needs the number of months paid in advance")) from None
         if not 1 <= months <= MAX_MONTHS:
-            raise invalid("months", _("between 1 and %(max)s") % {"max": MAX_MONTHS})
+            raise invalid("months", Reason(_("between 1 and %(max)s"), max=MAX_MONTHS))
     elif months not in (None, ""):
         raise invalid("months", _("only a prepayment discount counts months"))
     else:

@@ -68,7 +68,7 @@ def test_a_round_of_readings_is_entered_house_by_house(fees):
     m2 = meter_install(actor=fees.finance, house=fees.houses[1], kind="water", installed_on=D(2025, 1, 1),
                        initial_reading="100")
     response = client_for(fees.technician).post(url(fees, "meters") + "?kind=water", {
-        "action": "read", "read_on": "2025-10-31", f"m{m1.pk}": "110", f"m{m2.pk}": "90"})
+        "action": "read", "read_on": "2025-10-31", f"m{m1.pk}": "110", f"m{m2.pk}": "90"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400 and "lower than" in response.text
     assert list(MeterReading.objects.values_list("meter_id", "value")) == [(m1.pk, 110)]
     assert client_for(fees.finance).get(url(fees, "meter", meter_id=m1.pk)).status_code == 200

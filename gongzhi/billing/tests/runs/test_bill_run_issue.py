@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -138,7 +138,7 @@ def test_the_preview_writes_nothing_and_says_who_is_skipped(fees, django_assert_
     make_bill(fees.houses[0], period_start=this_month(), payer_key="developer")  # not the owner: still billed
     bill_run_issue(actor=fees.finance, period_kind="month", period_start=this_month(), building=fees.houses[0].building)
     before = (Bill.objects.count(), JournalEntry.objects.count())
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(14), translation.override("en"):
         preview = bill_run_preview(actor=fees.finance, period_kind="month", period_start=this_month())
     assert (Bill.objects.count(), JournalEntry.objects.count()) == before
     assert (preview.bills_count, preview.total) == (2, Decimal("475.20"))

@@ -42,7 +42,7 @@ def test_finance_previews_then_issues_a_month(fees):
 def test_a_refused_run_is_shown_on_the_form(fees):
     finance = client_for(fees.finance)
     response = finance.post(url(fees, "runs"), {"period_kind": "month", "period_start": "2026-01-15",
-                                                "action": "preview"})
+                                                "action": "preview"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200 and "first day of a month" in response.content.decode()
 
 
@@ -75,7 +75,8 @@ def test_finance_adjusts_once_per_form(fees):
     assert finance.post(url(fees, "adjust", bill_id=bill.pk), form).status_code == 302
     assert finance.post(url(fees, "adjust", bill_id=bill.pk), form).status_code == 302
     assert Adjustment.objects.count() == 1
-    refused = finance.post(url(fees, "adjust", bill_id=bill.pk), {**form, "amount": "-200", "key": "k2"})
+    refused = finance.post(url(fees, "adjust", bill_id=bill.pk), {**form, "amount": "-200", "key": "k2"},
+                           HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 200 and "below" in refused.content.decode()
     assert client_for(fees.service).get(url(fees, "adjust", bill_id=bill.pk)).status_code == 403
 
