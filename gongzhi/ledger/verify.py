@@ -11,8 +11,7 @@ Speed (a million entries in at most 3 s on two cores, SQLite and PostgreSQL alik
 - The chain is read in chunks of entry ids. For each chunk, ONE aggregate query lets the database write every
   entry's text (``prev_hash`` + the body up to the documents; the private-digest text) into a few long values, a
   second one the entries' lines (``code|debit|credit`` in line order, already joined the way the body joins them),
-  a third one the ids of the entries whose debits and credits differ (a SQL sum per entry; on SQLite the chunk's
-  debits minus credits first, grouped by entry only when that is not zero). Python splits the
+  a third one the ids of the entries whose debits and credits differ (a SQL sum per entry). Python splits the
   values (C speed), adds the few document digests, and hashes: two SHA-256 per entry, compared a chunk at a time.
 - Outside a transaction the three queries run in three threads on connections of their own, so the database
   processes (or, on SQLite, the ``sqlite3_step`` calls, which run without the GIL) work while the main thread
@@ -455,7 +454,6 @@ class _Reader:
             index = _sqlite_line_index(self.raw)
             self.lines_sql = SQLITE_LINES.replace("{index}", index)
             self.unbalanced_sql = SQLITE_UNBALANCED.replace("{index}", index)
-            self.balance_sql = SQLITE_CHUNK_BALANCE.replace("{index}", index)
 
     def entries(self, spec: _Chunk) -> tuple:
         if self.vendor == "postgresql":
@@ -472,14 +470,7 @@ class _Reader:
     def unbalanced(self, spec: _Chunk) -> tuple:
         if self.vendor == "postgresql":
             return self._postgres(POSTGRES_UNBALANCED, spec, 1)
-        # SQLite's per-entry GROUP BY costs a third of its share of the verification; the chunk's debits minus
-        # credits (one pass, no grouping) answers "every entry balances" unless two unbalanced entries cancel
-        # exactly, which only someone who also recomputes every later hash can arrange (and the checkpoints catch
-        # that). Amounts are whole fen, so a real difference is at least 0.01; a float sum's error is far below.
         params = (self.estate_id, spec.low, spec.high)
-        difference = self.cursor.execute(self.balance_sql, params).fetchone()[0] or 0.0
-        if abs(difference) < 0.005:
-            return 0, b""
         return self._sqlite(self.unbalanced_sql, params, 1)
 
     def _postgres(self, sql: str, spec: _Chunk, counts: int) -> tuple:
@@ -591,9 +582,6 @@ SELECT count(*), group_concat(CASE WHEN l.line_no = 1 THEN l.entry_id END, ','),
   group_concat(a.code || '|' || printf('%.2f|%.2f', l.debit, l.credit),
                CASE WHEN l.line_no = 1 THEN char(28) ELSE char(30) END)
 FROM ledger_journalline l {index} JOIN ledger_account a ON a.id = l.account_id
-WHERE l.estate_id = ?1 AND l.entry_id > ?2 AND l.entry_id <= ?3"""
-SQLITE_CHUNK_BALANCE = """
-SELECT total(l.debit) - total(l.credit) FROM ledger_journalline l {index}
 WHERE l.estate_id = ?1 AND l.entry_id > ?2 AND l.entry_id <= ?3"""
 SQLITE_UNBALANCED = """
 SELECT count(*), group_concat(e, ',') FROM (
