@@ -74,8 +74,8 @@ def _set_up_apps() -> dict[str, int]:
     books (gongzhi.ledger.demo) with a year of bills and payments (gongzhi.billing.demo). Each step adds
     only what is missing, so a second run creates nothing."""
     from gongzhi.accounts.models import Membership
-    from gongzhi.core.access import resolve_actor
     from gongzhi.billing.demo import seed_billing
+    from gongzhi.core.access import resolve_actor
     from gongzhi.ledger.demo import seed_ledger
     from gongzhi.notices.demo import seed_notices
     from gongzhi.tickets.demo import seed_dispatch, seed_tickets
