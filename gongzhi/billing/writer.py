@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 
 from .calc import BillOut, dumps
@@ -149,7 +150,7 @@ def allocate_ids(model, n: int) -> list[int]:
             row = cur.fetchone()
             high = max(high, row[0] if row else 0)
             return list(range(high + 1, high + 1 + n))
-    raise NotImplementedError(connection.vendor)
+    raise ImproperlyConfigured(f"Gongzhi runs on SQLite or PostgreSQL, not {connection.vendor}")
 
 
 def copy_in(model, columns: Sequence[str], text_rows: list[str], chunk: int = 5000) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -57,27 +58,29 @@ class Reply:
     content_type: str = "application/json"
 
 
-class Provider:
-    """One gateway. Subclasses set ``name`` (a ``PaymentMethod`` value) and implement the methods."""
+class Provider(ABC):
+    """One gateway. Subclasses set ``name`` (a ``PaymentMethod`` value) and implement the abstract methods."""
 
     name: str = ""
     merchant_id: str = ""
     app_id: str = ""
 
+    @abstractmethod
     def create_order(self, order) -> str:
         """Create the gateway's order for ``order`` (a ``PaymentOrder``); return the URL the payer opens or the
         QR code content (``code_url`` / ``qr_code``)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def parse_notification(self, headers: dict[str, str], body: bytes) -> Notification:
         """Verify and read a notification; raise ``NotificationInvalid`` when it is not genuine."""
-        raise NotImplementedError
 
+    @abstractmethod
     def ack(self) -> Reply:
-        raise NotImplementedError
+        """The answer that tells the gateway the notification was taken."""
 
+    @abstractmethod
     def nack(self, reason: str = "") -> Reply:
-        raise NotImplementedError
+        """The answer that tells the gateway to retry or give up, in its own failure format."""
 
     def query(self, out_trade_no: str) -> dict[str, Any] | None:
         """The gateway's view of an order, where it offers one (optional)."""
