@@ -83,6 +83,17 @@ def member(db):
 
 
 @pytest.fixture
+def actor_for(member):
+    """actor_for(role, estate[, user]) → the Actor of a member holding that role there (a new user by default)."""
+    from gongzhi.core.access import resolve_actor
+
+    def make(role: str, estate, user=None):
+        return resolve_actor(member(role, estate, user), estate.pk)
+
+    return make
+
+
+@pytest.fixture
 def api():
     """api(user, estates) → a test client that sends that user's bearer token."""
 

@@ -3,9 +3,12 @@ described, tagged and documented with its errors in the one error shape."""
 
 import json
 import re
+import typing
+from collections import defaultdict
 
 import pytest
 from django.test import Client
+from pydantic import BaseModel
 
 from tests.test_isolation import API_ROUTES, ApiRoute
 
@@ -153,3 +156,34 @@ def test_the_interactive_docs_need_no_outside_server(db):
     # then Swagger UI is served from the site's own static files
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "cdn.jsdelivr.net" not in html and "https://" not in html
+
+
+def _models_in(annotation, seen: set) -> None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation not in seen:
+            seen.add(annotation)
+            for field in annotation.model_fields.values():
+                _models_in(field.annotation, seen)
+        return
+    for arg in typing.get_args(annotation):
+        _models_in(arg, seen)
+
+
+def test_no_two_different_schemas_share_a_name():
+    """The document keys its schemas by class name: two different schemas with one name would silently describe
+    one route with the other's fields. Every schema reachable from a route must have a name of its own."""
+    from config.api import api
+
+    seen: set = set()
+    for _prefix, router in api._routers:
+        for view in router.path_operations.values():
+            for operation in view.operations:
+                for model in [*operation.models, *(operation.response_models or {}).values()]:
+                    _models_in(model, seen)
+    by_name = defaultdict(dict)
+    for model in seen:
+        if model.__module__ != "abc":  # ninja's per-operation wrappers, never in the document by name
+            by_name[model.__name__][f"{model.__module__}.{model.__qualname__}"] = json.dumps(
+                model.model_json_schema(), sort_keys=True)
+    clashes = {name: sorted(schemas) for name, schemas in by_name.items() if len(set(schemas.values())) > 1}
+    assert not clashes, f"rename one of each: {clashes}"

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.access import Actor
 from gongzhi.core.audit import audit, snapshot
-from gongzhi.core.errors import Conflict, Forbidden, NotFound
+from gongzhi.core.errors import Conflict, Forbidden, NotFound, Reason
 from gongzhi.core.pagination import Page, paginate
 from gongzhi.ledger import chart
 from gongzhi.ledger.choices import EntryKind
@@ -26,8 +26,9 @@ from gongzhi.ledger.services import MAX_AMOUNT, Line, entry_post
 
 from . import calc
 from .choices import BillKind, BillStatus, LedgerCode, PayerKind
-from .errors import Reason, invalid, key_reused
-from .models import Adjustment, Bill, BillingAccount, BillLine, FeeItem, PaymentAllocation
+from .errors import invalid, key_reused
+from .models import Adjustment, Bill, BillLine, FeeItem, PaymentAllocation
+from .payments import lock_account, prepayment_apply
 from .policies import BillPolicy
 
 FEN = Decimal("0.01")
@@ -73,25 +74,13 @@ def clean_key(value, field: str = "key", *, required: bool = True) -> str:
     return clean_text(field, value, limit=KEY_MAX, required=required)
 
 
-def account_lock(estate, house_id: int) -> BillingAccount:
-    """The house's ``BillingAccount``, locked (SELECT ... FOR UPDATE) for the rest of the transaction: every money
-    movement of a house takes this lock first, so bills, adjustments and payments change one at a time."""
-    BillingAccount.objects.get_or_create(estate=estate, house_id=house_id)
-    return BillingAccount.objects.select_for_update().get(estate=estate, house_id=house_id)
-
-
 def due_date_for(estate, issued_on: datetime.date) -> datetime.date:
     """Issued date + ``fees.due_days``."""
     return issued_on + datetime.timedelta(days=int(estate.rules().get("fees.due_days", 30)))
 
 
 def apply_prepayment(estate, house_ids, on: datetime.date | None = None) -> Decimal:
-    """Draw prepayment balances into open bills (``payments.prepayment_apply``), when the payments module is
-    installed; returns the amount drawn."""
-    try:
-        from .payments import prepayment_apply
-    except ImportError:  # the payments module is not there yet (it is written alongside this one)
-        return ZERO
+    """Draw prepayment balances into open bills (``payments.prepayment_apply``); returns the amount drawn."""
     return prepayment_apply(estate=estate, house_ids=house_ids, on=on)
 
 
@@ -204,7 +193,7 @@ def bill_one_off_issue(*, actor: Actor | None, house, description: str, amount, 
 
     if (found := existing()) is not None:
         return found
-    account_lock(estate, house.pk)
+    lock_account(house)
     if (found := existing()) is not None:  # issued by a concurrent call while we waited for the lock
         return found
     payer = payer_today(house, today)
@@ -267,7 +256,7 @@ def adjustment_create(*, actor: Actor, bill: Bill, amount, reason: str, key: str
 
     if (found := existing()) is not None:
         return found
-    account_lock(actor.estate, bill.house_id)
+    lock_account(bill.house)
     if (found := existing()) is not None:
         return found
     locked = Bill.objects.select_related("house__building", "house__unit").get(pk=bill.pk)

@@ -6,18 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core.errors import Conflict, DomainError
 
 
-class Reason:
-    """A translatable reason with its named placeholders, rendered in whichever language is active when it is shown
-    (so an error reads right in Chinese and in English). ``_("at most %(max)s") % {...}`` would fix the text in the
-    language active when the error is raised."""
-
-    def __init__(self, message, **params):
-        self.message, self.params = message, params
-
-    def __str__(self) -> str:
-        return str(self.message) % self.params if self.params else str(self.message)
-
-
 def invalid(field: str, reason, **params) -> DomainError:
     return DomainError(_("%(field)s: %(reason)s"), code="invalid_field", detail={"field": field, **params},
                        field=field, reason=reason)

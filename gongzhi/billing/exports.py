@@ -19,11 +19,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from gongzhi.core.access import Actor
-from gongzhi.core.errors import Forbidden
+from gongzhi.core.errors import Forbidden, Reason
 
 from . import arrears, collection
 from .choices import BillKind, PaymentMethod, PeriodKind
-from .errors import Reason, invalid
+from .errors import invalid
 from .models import Bill, BillLine, Payment, Receipt
 from .policies import BillPolicy
 
@@ -120,7 +120,7 @@ def _bills(wb, actor, date_from, date_to) -> None:
         (gettext("Status"), "text"), (gettext("Note"), "text")])
     lines = Sheet(wb, gettext("Bill lines"), [
         (gettext("Bill"), "int"), (gettext("House"), "text"), (gettext("Description"), "text"),
-        (gettext("Quantity"), "number"), (gettext("Unit"), "text"), (gettext("Rate"), "number"),
+        (gettext("Quantity"), "number"), (gettext("Unit"), "text"), (gettext("Unit price"), "number"),
         (gettext("Amount"), "money"), (gettext("Ledger account"), "text"), (gettext("Explanation"), "text")])
     last = 0
     while True:

@@ -24,10 +24,10 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.access import Actor
 from gongzhi.core.audit import audit, snapshot
-from gongzhi.core.errors import Conflict, Forbidden, NotFound
+from gongzhi.core.errors import Conflict, Forbidden, NotFound, Reason
 
 from .choices import METER_UNITS, MeterKind, ReadingSource
-from .errors import Reason, invalid
+from .errors import invalid
 from .models import BillLine, Meter, MeterReading
 from .policies import MeterPolicy
 

@@ -23,10 +23,10 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.access import Actor
 from gongzhi.core.audit import audit, audit_entry, audit_many, snapshot
-from gongzhi.core.errors import Conflict, DomainError, NotFound
+from gongzhi.core.errors import Conflict, DomainError, NotFound, Reason
 
 from .choices import BillStatus, NotificationOutcome, OrderStatus
-from .errors import Reason, invalid, key_reused
+from .errors import invalid, key_reused
 from .models import Bill, PaymentNotification, PaymentOrder
 from .payments import clean_key, parse_amount, payment_record
 from .policies import FINANCE_ROLES, PaymentPolicy, resident_house_ids

@@ -27,14 +27,14 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.access import Actor
 from gongzhi.core.audit import audit, audit_entry, audit_many, snapshot
-from gongzhi.core.errors import Forbidden, NotFound
+from gongzhi.core.errors import Forbidden, NotFound, Reason
 from gongzhi.ledger import chart
 from gongzhi.ledger.chain import CONTROL
 from gongzhi.ledger.choices import EntryKind
 from gongzhi.ledger.services import EntrySpec, Line, entries_post_many, entry_post
 
 from .choices import METHOD_ACCOUNT, AllocationSource, BillStatus, PaymentMethod, PrepaymentKind, RefundStatus
-from .errors import Reason, invalid, key_reused
+from .errors import invalid, key_reused
 from .models import (
     Adjustment,
     Bill,
@@ -108,10 +108,11 @@ def money(value) -> str:
 # --- locks -------------------------------------------------------------------------------------------------------
 def lock_account(house) -> BillingAccount:
     """The house's billing account, created if missing, locked until the transaction ends. Every money movement of
-    the house takes this lock first."""
-    BillingAccount.objects.bulk_create([BillingAccount(estate_id=house.estate_id, house=house)],
+    the house (bills, adjustments, payments, refunds, voids) takes this lock first, so they change one at a time.
+    Created by an insert that ignores a conflict: two first payments of one house never collide."""
+    BillingAccount.objects.bulk_create([BillingAccount(estate_id=house.estate_id, house_id=house.pk)],
                                        ignore_conflicts=True)
-    return BillingAccount.objects.select_for_update().get(house=house)
+    return BillingAccount.objects.select_for_update().get(house_id=house.pk)
 
 
 def lock_accounts(estate, house_ids: Sequence[int]) -> dict[int, BillingAccount]:

@@ -20,11 +20,11 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.access import Actor
 from gongzhi.core.audit import audit, snapshot
-from gongzhi.core.errors import Conflict, Forbidden, NotFound
+from gongzhi.core.errors import Conflict, Forbidden, NotFound, Reason
 from gongzhi.estate.choices import HouseKind, SpaceStatus
 
 from .choices import DiscountKind, FeeKind, LedgerCode, MeterKind
-from .errors import Reason, invalid
+from .errors import invalid
 from .models import Discount, FeeItem, FeeRule
 from .policies import FeeRulePolicy
 

@@ -17,6 +17,20 @@ admin.site.site_header = "Gongzhi 共治"
 admin.site.site_title = "Gongzhi 共治"
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For rows that change only through their services (or never: append-only): the admin shows them, nothing
+    more."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class AuditedAdmin(admin.ModelAdmin):
     """Writes through the admin land in the audit log with the state before and after."""
 
@@ -48,19 +62,10 @@ class HistoryAdmin(AuditedAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """Read-only: the database itself refuses changes to the audit log."""
 
     list_display = ("at", "estate", "actor_label", "action", "object_type", "object_label")
     list_filter = ("action", "estate")
     search_fields = ("actor_label", "action", "object_label", "object_id")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

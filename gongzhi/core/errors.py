@@ -12,6 +12,18 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
+class Reason:
+    """A translatable text with its named placeholders, rendered in whichever language is active when it is shown,
+    so that an error's ``messages`` read right in every product language. ``_("at most %(max)s") % {...}`` would fix
+    the text in the language active when the error was raised."""
+
+    def __init__(self, message, **params):
+        self.message, self.params = message, params
+
+    def __str__(self) -> str:
+        return str(self.message) % self.params if self.params else str(self.message)
+
+
 class DomainError(Exception):
     status = 400
     code = "invalid"

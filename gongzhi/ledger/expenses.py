@@ -31,7 +31,7 @@ from gongzhi.accounts.choices import Role
 from gongzhi.accounts.models import Membership
 from gongzhi.core.access import Actor
 from gongzhi.core.audit import audit, snapshot
-from gongzhi.core.errors import Conflict, DomainError, Forbidden, NotFound
+from gongzhi.core.errors import Conflict, DomainError, Forbidden, NotFound, Reason
 from gongzhi.notifications.choices import NotificationKind
 from gongzhi.notifications.services import notify
 
@@ -94,7 +94,7 @@ def threshold(estate, key: str) -> Decimal:
 def clean_key(value: str) -> str:
     key = (value or "").strip()
     if len(key) > KEY_MAX or chain.CONTROL.search(key):
-        raise invalid("idempotency_key", _("at most %(max)s characters, no control characters") % {"max": KEY_MAX})
+        raise invalid("idempotency_key", Reason(_("at most %(max)s characters, no control characters"), max=KEY_MAX))
     return key
 
 
@@ -396,7 +396,7 @@ def _note(note: str, *, required: bool = False) -> str:
     if required and not note:
         raise invalid("note", _("is required"))
     if len(note) > NOTE_MAX:
-        raise invalid("note", _("is too long (at most %(max)s characters)") % {"max": NOTE_MAX})
+        raise invalid("note", Reason(_("is too long (at most %(max)s characters)"), max=NOTE_MAX))
     return note
 
 

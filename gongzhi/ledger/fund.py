@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.access import Actor
 from gongzhi.core.audit import audit
-from gongzhi.core.errors import Conflict, DomainError, Forbidden, NotFound
+from gongzhi.core.errors import Conflict, DomainError, Forbidden, NotFound, Reason
 from gongzhi.estate.choices import OWNER_KINDS
 from gongzhi.estate.models import House, Residency
 
@@ -133,7 +133,7 @@ def clean_date(value, field_name: str = "date") -> datetime.date:
 def clean_key(value: str, field_name: str = "idempotency_key", *, required: bool = True) -> str:
     value = clean_text(field_name, value, required=required)
     if len(value) > KEY_MAX:
-        raise invalid(field_name, _("is too long (at most %(max)s characters)") % {"max": KEY_MAX})
+        raise invalid(field_name, Reason(_("is too long (at most %(max)s characters)"), max=KEY_MAX))
     return value
 
 
@@ -614,7 +614,7 @@ def fund_interest_allocate(*, actor: Actor, amount, date: datetime.date, period_
     require(actor, "post")
     label = clean_text("period_label", period_label, required=True)
     if len(label) > LABEL_MAX:
-        raise invalid("period_label", _("is too long (at most %(max)s characters)") % {"max": LABEL_MAX})
+        raise invalid("period_label", Reason(_("is too long (at most %(max)s characters)"), max=LABEL_MAX))
     reference = f"{INTEREST_REF}{label}"
     existing = (JournalEntry.objects.filter(estate=actor.estate, reference=reference)
                 .prefetch_related("lines").first())

@@ -38,7 +38,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.accounts.choices import Role
 from gongzhi.core.access import Actor
 from gongzhi.core.audit import audit, snapshot
-from gongzhi.core.errors import Conflict, DomainError, Forbidden, NotFound
+from gongzhi.core.errors import Conflict, DomainError, Forbidden, NotFound, Reason
 from gongzhi.estate.models import Building, House, Unit
 
 from .chart import FUND_BANK, house_fund_accounts
@@ -214,7 +214,7 @@ def _items(items) -> list[tuple[str, Decimal]]:
     if not rows:
         raise invalid("items", _("a project needs at least one item"))
     if len(rows) > MAX_ITEMS:
-        raise invalid("items", _("too many items (at most %(max)s)") % {"max": MAX_ITEMS})
+        raise invalid("items", Reason(_("too many items (at most %(max)s)"), max=MAX_ITEMS))
     out = []
     for i, item in enumerate(rows, start=1):
         text, amount = (item.get("description"), item.get("amount")) if isinstance(item, Mapping) else item
@@ -243,11 +243,11 @@ def scope_houses(estate, scope: str, scope_ids=()) -> list[House]:
         model = {"buildings": Building, "units": Unit, "houses": House}[scope]
         ids = _ids(scope_ids, "scope_ids")
         if model.objects.filter(estate=estate, pk__in=ids).count() != len(ids):
-            raise invalid("scope_ids", _("no such %(scope)s in this estate") % {"scope": scope})
+            raise invalid("scope_ids", Reason(_("no such %(scope)s in this estate"), scope=scope))
         found = list(houses.filter(**{"building_id__in" if scope == "buildings" else
                                       "unit_id__in" if scope == "units" else "pk__in": ids}))
     else:
-        raise invalid("scope", _("must be one of %(choices)s") % {"choices": ", ".join(SCOPES)})
+        raise invalid("scope", Reason(_("must be one of %(choices)s"), choices=", ".join(SCOPES)))
     if not found:
         raise invalid("scope", _("the charge scope has no houses"))
     return found
@@ -263,11 +263,11 @@ def fund_project_propose(*, actor: Actor, title: str, items, scope: str = "estat
     key = clean_key(idempotency_key, required=False)
     title = (title or "").strip()
     if not title or len(title) > TITLE_MAX:
-        raise invalid("title", _("is required (at most %(max)s characters)") % {"max": TITLE_MAX})
+        raise invalid("title", Reason(_("is required (at most %(max)s characters)"), max=TITLE_MAX))
     clean_text("description", title)  # no control characters: the title goes into entries' descriptions
     description = (description or "").strip()
     if len(description) > DESCRIPTION_MAX:
-        raise invalid("description", _("is too long (at most %(max)s characters)") % {"max": DESCRIPTION_MAX})
+        raise invalid("description", Reason(_("is too long (at most %(max)s characters)"), max=DESCRIPTION_MAX))
     contractor = clean_text("counterparty", contractor)
     emergency = bool(emergency)
     if emergency:
@@ -405,11 +405,11 @@ def parse_tally(project: FundProject, raw: Mapping, scope_houses_count: int) -> 
               heads_abstain=_heads(heads.get("abstain"), "tally.heads.abstain"),
               heads_total=_heads(heads.get("total"), "tally.heads.total"))
     if t.area_total != project.scope_area_m2:
-        raise invalid("tally.area.total", _("the charge scope's area is %(area)s m²") % {
-            "area": project.scope_area_m2})
+        raise invalid("tally.area.total", Reason(_("the charge scope's area is %(area)s m²"),
+                                                 area=project.scope_area_m2))
     if not 1 <= t.heads_total <= scope_houses_count:
-        raise invalid("tally.heads.total", _("must be between 1 and the %(houses)s houses of the charge scope") % {
-            "houses": scope_houses_count})
+        raise invalid("tally.heads.total", Reason(_("must be between 1 and the %(houses)s houses of the charge scope"),
+                                                  houses=scope_houses_count))
     if t.area_participating > t.area_total:
         raise invalid("tally.area", _("more area voted than the charge scope has"))
     if t.heads_participating > t.heads_total:
@@ -476,7 +476,7 @@ def fund_project_record_approval(*, actor: Actor, project_id, decision: str, tal
     if not LedgerPolicy.can(actor, "approve"):
         raise Forbidden()
     if decision not in ApprovalDecision.values:
-        raise invalid("decision", _("must be one of %(choices)s") % {"choices": ", ".join(ApprovalDecision.values)})
+        raise invalid("decision", Reason(_("must be one of %(choices)s"), choices=", ".join(ApprovalDecision.values)))
     if project.emergency:
         raise Conflict(_("An emergency project is not put to the owners' vote."), code="project_emergency")
     target = _transition(project, "approve" if decision == ApprovalDecision.APPROVED else "reject")

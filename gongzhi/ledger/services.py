@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.accounts.choices import Role
 from gongzhi.core.access import Actor
-from gongzhi.core.errors import Conflict, Forbidden, NotFound
+from gongzhi.core.errors import Conflict, Forbidden, NotFound, Reason
 
 from . import chain, signing
 from .chart import accounts_by_code
@@ -66,7 +66,7 @@ def clean_text(field: str, value: str, *, required: bool = False) -> str:
     if chain.CONTROL.search(value):
         raise invalid(field, _("may not contain control characters"))
     if len(value) > TEXT_LIMITS.get(field, 200):
-        raise invalid(field, _("is too long (at most %(max)s characters)") % {"max": TEXT_LIMITS.get(field, 200)})
+        raise invalid(field, Reason(_("is too long (at most %(max)s characters)"), max=TEXT_LIMITS.get(field, 200)))
     return value
 
 

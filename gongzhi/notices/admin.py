@@ -3,18 +3,9 @@ every act is audited)."""
 
 from django.contrib import admin
 
+from gongzhi.core.admin import ReadOnlyAdmin
+
 from .models import Notice, NoticeAttachment
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notice)

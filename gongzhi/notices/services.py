@@ -232,6 +232,27 @@ def notice_publish(*, actor: Actor, notice_id: int, publish_at: datetime.datetim
     return notice
 
 
+@transaction.atomic
+def notice_publish_on_behalf(*, actor: Actor, title: str, body: str, important: bool = False,
+                             building_ids: Iterable[int] = ()) -> Notice:
+    """Publish at once a notice that another app's service owes its readers: an owners' vote's convocation,
+    extension and result, the owners' committee's evaluation of the company. The calling service has already
+    checked that ``actor`` may do what the notice announces (VotePolicy, EvaluationPolicy): the committee convenes
+    the owners' assembly and owes its notice even though its members do not write the company's notices. The notice
+    and the audit name the actor; it goes to the whole estate, or to the given buildings (a charge scope)."""
+    target = NoticeTarget.BUILDINGS if building_ids else NoticeTarget.ESTATE
+    content = _content(actor, title=title[:TITLE_MAX], body=body[:BODY_MAX], important=important, target=target,
+                       building_ids=building_ids)
+    notice = Notice(estate=actor.estate, created_by=actor.user, created_at=timezone.now())
+    _apply(notice, content)
+    notice.save()
+    _save_targets(notice, content)
+    audit(user=actor.user, estate=actor.estate, action="notice.create", obj=notice,
+          after={**_snapshot(notice), "on_behalf": True})
+    _publish(notice, user=actor.user, now=timezone.now())
+    return notice
+
+
 def notice_publish_due(*, now: datetime.datetime | None = None) -> list[int]:
     """Publish every scheduled notice whose ``publish_at`` has come (at or before ``now``), each in its own
     transaction under its row lock: a second run, or a second worker, finds nothing left to do. Returns the ids

@@ -3,7 +3,7 @@ change to a ticket goes through the workflow (services.py) and lands on its time
 
 from django.contrib import admin
 
-from gongzhi.core.admin import HistoryAdmin
+from gongzhi.core.admin import HistoryAdmin, ReadOnlyAdmin
 
 from .models import (
     CalendarDay,
@@ -22,17 +22,6 @@ from .models import (
 class CategoryAdmin(HistoryAdmin):
     list_display = ("name", "estate", "kind", "default_priority", "response_minutes", "resolution_minutes", "active")
     list_filter = ("estate", "kind", "active")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Ticket)

@@ -14,12 +14,11 @@ from django.utils import timezone
 
 from gongzhi.billing.choices import BillKind, BillStatus, FeeKind, LedgerCode, PayerKind
 from gongzhi.billing.models import Bill, BillLine, FeeItem, FeeRule
-from gongzhi.core.access import Actor, resolve_actor
+from gongzhi.core.access import Actor
+from gongzhi.core.tests.people import resident
 from gongzhi.estate.tests.factories import (
     BuildingFactory,
     HouseFactory,
-    PersonFactory,
-    ResidencyFactory,
     UnitFactory,
 )
 
@@ -43,22 +42,6 @@ AREAS = [Decimal("89.50"), Decimal("120.00"), Decimal("75.25"), Decimal("140.75"
 
 
 @pytest.fixture
-def actor_for(member):
-    def make(role, estate, user=None) -> Actor:
-        return resolve_actor(member(role, estate, user), estate.pk)
-
-    return make
-
-
-def _resident(actor_for, estate, houses, role, kind) -> Actor:
-    actor = actor_for(role, estate)
-    person = PersonFactory(estate=estate, mobile=actor.user.phone, user=actor.user, name=actor.user.name)
-    for house in houses:
-        ResidencyFactory(house=house, person=person, kind=kind, is_representative=kind == "owner")
-    return actor
-
-
-@pytest.fixture
 def fees(estate, actor_for) -> Fees:
     b1, b2 = BuildingFactory(estate=estate, name="1"), BuildingFactory(estate=estate, name="2")
     u1, u2 = UnitFactory(building=b1, name="1"), UnitFactory(building=b2, name="1")
@@ -67,10 +50,10 @@ def fees(estate, actor_for) -> Fees:
                               (u2, "102", AREAS[3])]]
     return Fees(
         estate=estate, houses=houses,
-        owner=_resident(actor_for, estate, houses[:2], "owner", "owner"),
-        owner2=_resident(actor_for, estate, houses[2:3], "owner", "owner"),
-        family=_resident(actor_for, estate, houses[:1], "family", "family"),
-        tenant=_resident(actor_for, estate, houses[3:], "tenant", "tenant"),
+        owner=resident(actor_for, estate, houses[:2], "owner", "owner"),
+        owner2=resident(actor_for, estate, houses[2:3], "owner", "owner"),
+        family=resident(actor_for, estate, houses[:1], "family", "family"),
+        tenant=resident(actor_for, estate, houses[3:], "tenant", "tenant"),
         finance=actor_for("finance", estate), manager=actor_for("manager", estate),
         service=actor_for("customer_service", estate), chair=actor_for("committee_chair", estate),
         technician=actor_for("technician", estate))

@@ -1,5 +1,6 @@
 """API glue: one error body everywhere, and the per-request actor."""
 
+from django.db import OperationalError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
@@ -71,7 +72,25 @@ def _validation_detail(errors: list[dict]) -> list[dict]:
             for e in errors]
 
 
+# A write that waited its whole lock timeout: SQLite's busy timeout ("database is locked"), PostgreSQL's
+# lock_timeout (55P03) or a serialization failure (40001). The transaction was rolled back, so the client may
+# simply retry: 503 with Retry-After, never a 500.
+BUSY_SQLSTATES = {"55P03", "40001", "40P01"}
+
+
+def database_busy(exc: OperationalError) -> bool:
+    cause = exc.__cause__ or exc
+    return "database is locked" in str(exc) or getattr(cause, "sqlstate", None) in BUSY_SQLSTATES
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(OperationalError)
+    def busy(request, exc: OperationalError):
+        if not database_busy(exc):
+            raise exc
+        return _respond(api, request, DomainError(_("The system is busy; nothing was saved. Please try again."),
+                                                  code="busy", status=503), headers={"Retry-After": "1"})
+
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
         return _respond(api, request, exc)

@@ -28,7 +28,7 @@ MONEY_EXAMPLE = "800.00"
 
 
 # --- schemas -----------------------------------------------------------------------------------------------------
-class DocumentOut(Schema):
+class BooksDocumentOut(Schema):
     id: int
     name: str
     content_type: str
@@ -37,7 +37,7 @@ class DocumentOut(Schema):
     staff_only: bool
 
 
-class LineOut(Schema):
+class BooksLineOut(Schema):
     line_no: int
     account_code: str
     account: str
@@ -45,7 +45,7 @@ class LineOut(Schema):
     credit: Decimal
 
 
-class EntryOut(Schema):
+class BooksEntryOut(Schema):
     id: int
     seq: int
     date: datetime.date
@@ -63,15 +63,15 @@ class EntryOut(Schema):
     staff_note: str = ""
     approval_id: int | None
     amount: Decimal
-    lines: list[LineOut]
-    documents: list[DocumentOut]
+    lines: list[BooksLineOut]
+    documents: list[BooksDocumentOut]
     prev_hash: str
     hash: str
     private_digest: str
 
 
-class EntryPage(Schema):
-    items: list[EntryOut]
+class BooksEntryPage(Schema):
+    items: list[BooksEntryOut]
     next_cursor: str | None
 
 
@@ -149,7 +149,7 @@ class NoteIn(Schema):
     note: str = Field("", max_length=500)
 
 
-class TallyIn(Schema):
+class BooksTallyIn(Schema):
     area_for: Decimal = Field(..., examples=["300.00"])
     area_against: Decimal = Field(..., examples=["50.00"])
     area_abstain: Decimal = Field(..., examples=["0"])
@@ -164,7 +164,7 @@ class TallyIn(Schema):
         return {key: getattr(self, key) for key in (*expenses.AREA_KEYS, *expenses.HEAD_KEYS)}
 
 
-class ApprovalOut(Schema):
+class BooksApprovalOut(Schema):
     id: int
     kind: str
     decision: str
@@ -174,7 +174,7 @@ class ApprovalOut(Schema):
     note: str
     rule_set: str
     tally: dict | None
-    documents: list[DocumentOut]
+    documents: list[BooksDocumentOut]
 
 
 class ExpenseOut(Schema):
@@ -198,8 +198,8 @@ class ExpenseOut(Schema):
 
 
 class ExpenseDetailOut(ExpenseOut):
-    documents: list[DocumentOut]
-    approval: ApprovalOut | None
+    documents: list[BooksDocumentOut]
+    approval: BooksApprovalOut | None
 
 
 class ExpensePage(Schema):
@@ -213,7 +213,7 @@ class SourceOut(Schema):
     amount: Decimal
 
 
-class SummaryOut(Schema):
+class BooksSummaryOut(Schema):
     income: list[SourceOut]
     income_total: Decimal
     costs: Decimal
@@ -221,7 +221,7 @@ class SummaryOut(Schema):
     balance: Decimal
 
 
-class ShareOut(Schema):
+class BooksShareOut(Schema):
     house_id: int
     house: str
     area_m2: Decimal
@@ -230,7 +230,7 @@ class ShareOut(Schema):
 
 class SharePage(Schema):
     balance: Decimal
-    items: list[ShareOut]
+    items: list[BooksShareOut]
     next_cursor: str | None
 
 
@@ -246,12 +246,12 @@ class UseOut(Schema):
     entry_seq: int | None
 
 
-class PublicRevenueOut(Schema):
+class BooksPublicRevenueOut(Schema):
     year: int
-    all_time: SummaryOut
-    this_year: SummaryOut
+    all_time: BooksSummaryOut
+    this_year: BooksSummaryOut
     uses: list[UseOut]
-    my_shares: list[ShareOut] = Field(description="The caller's own houses (owner or co-owner) and their share "
+    my_shares: list[BooksShareOut] = Field(description="The caller's own houses (owner or co-owner) and their share "
                                                   "of the balance by area (Civil Code art. 283).")
 
 
@@ -301,7 +301,7 @@ def _files(documents) -> list:
 
 
 # --- the journal -------------------------------------------------------------------------------------------------
-@router.get("/estates/{estate_id}/ledger/books/entries", response=EntryPage,
+@router.get("/estates/{estate_id}/ledger/books/entries", response=BooksEntryPage,
             summary="The journal with its staff-only fields, newest first (finance, manager, committee)")
 def journal(request, estate_id: int, filters: Query[JournalFilters]):
     actor = api_actor(request, estate_id)
@@ -311,14 +311,14 @@ def journal(request, estate_id: int, filters: Query[JournalFilters]):
     return {"items": [entry_data(e, actor, private=True) for e in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/estates/{estate_id}/ledger/books/entries/{entry_id}", response=EntryOut,
+@router.get("/estates/{estate_id}/ledger/books/entries/{entry_id}", response=BooksEntryOut,
             summary="One entry with its staff-only fields")
 def journal_entry(request, estate_id: int, entry_id: int):
     actor = books.require(api_actor(request, estate_id), "view_private")
     return entry_data(entry_get(actor=actor, entry_id=entry_id), actor, private=True)
 
 
-@router.post("/estates/{estate_id}/ledger/books/documents", response={201: DocumentOut},
+@router.post("/estates/{estate_id}/ledger/books/documents", response={201: BooksDocumentOut},
              summary="Upload a document (invoice, contract, photo) to attach to a manual entry")
 def document_upload(request, estate_id: int, file: File[UploadedFile], staff_only: Form[bool] = False):
     """PDF, JPEG, PNG or WebP; checked by content (``attachment_type``, ``attachment_too_large``,
@@ -336,7 +336,7 @@ def document_download(request, estate_id: int, document_id: int):
     return books.document_response(books.document_get(actor=actor, document_id=document_id))
 
 
-@router.post("/estates/{estate_id}/ledger/books/entries", response={201: EntryOut},
+@router.post("/estates/{estate_id}/ledger/books/entries", response={201: BooksEntryOut},
              summary="Post a manual entry or an opening balance (finance, manager)")
 def entry_create(request, estate_id: int, payload: EntryIn):
     """Debits must equal credits (400 ``unbalanced``); a date in a closed period is 409 ``period_closed``."""
@@ -350,7 +350,7 @@ def entry_create(request, estate_id: int, payload: EntryIn):
     return Status(201, entry_data(entry_get(actor=actor, entry_id=entry.pk), actor, private=True))
 
 
-@router.post("/estates/{estate_id}/ledger/books/entries/{entry_id}/reverse", response={201: EntryOut},
+@router.post("/estates/{estate_id}/ledger/books/entries/{entry_id}/reverse", response={201: BooksEntryOut},
              summary="Reverse an entry: its mirror image, pointing at it (the same again returns the first)")
 def entry_reverse(request, estate_id: int, entry_id: int, payload: ReverseIn):
     actor = api_actor(request, estate_id)
@@ -417,7 +417,7 @@ def expense_withdraw(request, estate_id: int, expense_id: int, payload: NoteIn):
 
 
 # --- public revenue ------------------------------------------------------------------------------------------------
-@router.get("/estates/{estate_id}/ledger/public-revenue", response=PublicRevenueOut,
+@router.get("/estates/{estate_id}/ledger/public-revenue", response=BooksPublicRevenueOut,
             summary="The owners' public revenue fund: income, costs, uses, balance, and my houses' shares")
 def public_revenue_summary(request, estate_id: int):
     """Civil Code art. 282: the income from the common parts is the owners' after reasonable costs; art. 283:
@@ -447,7 +447,7 @@ def public_revenue_shares(request, estate_id: int, filters: Query[CursorIn]):
                       for r in page.items]}
 
 
-@router.post("/estates/{estate_id}/ledger/public-revenue/income", response={201: EntryOut},
+@router.post("/estates/{estate_id}/ledger/public-revenue/income", response={201: BooksEntryOut},
              summary="Record income from the common parts (multipart; finance, manager)")
 def public_revenue_income(request, estate_id: int, payload: Form[IncomeIn],
                           documents: File[list[UploadedFile]] = None):
@@ -475,7 +475,7 @@ def public_revenue_use_create(request, estate_id: int, payload: Form[UseIn],
     return Status(201, _detail(actor, expense.pk))
 
 
-def _use_decision(request, estate_id: int, expense_id: int, payload: TallyIn, documents, *, approved: bool):
+def _use_decision(request, estate_id: int, expense_id: int, payload: BooksTallyIn, documents, *, approved: bool):
     actor = api_actor(request, estate_id)
     service = expenses.public_revenue_use_approve if approved else expenses.public_revenue_use_reject
     service(actor=actor, expense_id=expense_id, tally=payload.tally(), note=payload.note,
@@ -485,7 +485,7 @@ def _use_decision(request, estate_id: int, expense_id: int, payload: TallyIn, do
 
 @router.post("/estates/{estate_id}/ledger/public-revenue/uses/{expense_id}/approve", response=ExpenseDetailOut,
              summary="Record the owners' approval of a use: the tally and the minutes (multipart; committee)")
-def public_revenue_use_approve(request, estate_id: int, expense_id: int, payload: Form[TallyIn],
+def public_revenue_use_approve(request, estate_id: int, expense_id: int, payload: Form[BooksTallyIn],
                                documents: File[list[UploadedFile]] = None):
     """The tally must show an owners' decision under Civil Code art. 278 (participation and majority by area AND
     headcount; else 400 ``tally_not_passed``) and the minutes or ballot summary is required (400
@@ -496,6 +496,6 @@ def public_revenue_use_approve(request, estate_id: int, expense_id: int, payload
 
 @router.post("/estates/{estate_id}/ledger/public-revenue/uses/{expense_id}/reject", response=ExpenseDetailOut,
              summary="Record that the owners did not approve a use: the tally and the minutes (multipart)")
-def public_revenue_use_reject(request, estate_id: int, expense_id: int, payload: Form[TallyIn],
+def public_revenue_use_reject(request, estate_id: int, expense_id: int, payload: Form[BooksTallyIn],
                               documents: File[list[UploadedFile]] = None):
     return _use_decision(request, estate_id, expense_id, payload, documents, approved=False)

@@ -68,7 +68,7 @@ class MyFundOut(Schema):
     houses: list[StatementOut]
 
 
-class SummaryOut(Schema):
+class FundSummaryOut(Schema):
     totals: TotalsOut
     bank_balance: Decimal = Field(..., description="Account 1201; equals totals.balance while the books agree.")
     houses: int
@@ -84,7 +84,7 @@ class SummaryFilters(Schema):
     date_to: datetime.date | None = None
 
 
-class HouseFundOut(Schema):
+class FundHouseFundOut(Schema):
     house_id: int
     house: str
     area_m2: Decimal
@@ -95,11 +95,11 @@ class HouseFundOut(Schema):
 
 
 class HouseFundPage(Schema):
-    items: list[HouseFundOut]
+    items: list[FundHouseFundOut]
     next_cursor: str | None
 
 
-class HouseFilters(Schema):
+class FundHouseFilters(Schema):
     below: bool = Field(False, description="Only the houses below the top-up line.")
     cursor: str | None = None
     limit: int = 50
@@ -227,7 +227,7 @@ class DocumentRefOut(Schema):
     sha256: str
 
 
-class ApprovalOut(Schema):
+class FundApprovalOut(Schema):
     id: int
     decision: str
     decided_at: datetime.datetime
@@ -240,13 +240,13 @@ class ApprovalOut(Schema):
     documents: list[DocumentRefOut]
 
 
-class ShareOut(Schema):
+class FundShareOut(Schema):
     house_id: int
     house: str
     share: Decimal
 
 
-class PaymentOut(Schema):
+class FundPaymentOut(Schema):
     id: int
     amount: Decimal
     date: datetime.date
@@ -254,10 +254,10 @@ class PaymentOut(Schema):
     entry_seq: int
     reversed: bool
     documents: list[DocumentRefOut]
-    my_shares: list[ShareOut] = Field(..., description="The caller's own houses' share of this payment.")
+    my_shares: list[FundShareOut] = Field(..., description="The caller's own houses' share of this payment.")
 
 
-class ProjectOut(ProjectRowOut):
+class FundProjectOut(ProjectRowOut):
     description: str
     contractor: str
     scope_area_m2: Decimal
@@ -266,8 +266,8 @@ class ProjectOut(ProjectRowOut):
     by_building: list[BuildingScopeOut]
     sees_houses: bool = Field(..., description="Staff, the committee and owners in the scope may list its houses.")
     my_houses: list[HouseRefOut]
-    approval: ApprovalOut | None
-    payments: list[PaymentOut]
+    approval: FundApprovalOut | None
+    payments: list[FundPaymentOut]
     started_at: datetime.datetime | None
     completed_at: datetime.datetime | None
 
@@ -297,14 +297,14 @@ class TallyHeadsIn(Schema):
     total: int = Field(..., description="Owners in the charge scope: at most one per house.", examples=[9])
 
 
-class TallyIn(Schema):
+class FundTallyIn(Schema):
     area: TallyPartIn
     heads: TallyHeadsIn
 
 
 class ApprovalIn(Schema):
     decision: ApprovalDecision
-    tally: TallyIn
+    tally: FundTallyIn
     document_ids: list[int] = Field(..., description="The decision document (resolution, minutes, ballots).")
     note: str = Field("", max_length=500)
 
@@ -318,7 +318,7 @@ class PaymentIn(Schema):
 
 
 class PaymentResultOut(Schema):
-    payment: PaymentOut
+    payment: FundPaymentOut
     houses: int = Field(..., description="Houses charged (a house whose share rounds to 0.00 is not).")
     houses_below_zero: list[int] = Field(..., description="Houses this payment took below zero: their owners are "
                                                           "reminded to top up.")
@@ -411,7 +411,7 @@ def house_statement(request, estate_id: int, house_id: int):
     return _statement(fund.house_statement(actor=actor, house_id=house_id))
 
 
-@router.get(f"{PREFIX}/summary", response=SummaryOut, summary="The estate's maintenance fund: totals and balances")
+@router.get(f"{PREFIX}/summary", response=FundSummaryOut, summary="The estate's maintenance fund: totals and balances")
 def summary(request, estate_id: int, filters: Query[SummaryFilters]):
     actor = api_actor(request, estate_id)
     s = fund.fund_summary(actor=actor, date_from=filters.date_from, date_to=filters.date_to)
@@ -421,7 +421,7 @@ def summary(request, estate_id: int, filters: Query[SummaryFilters]):
 
 
 @router.get(f"{PREFIX}/houses", response=HouseFundPage, summary="Every house's sub-account, by house (staff)")
-def houses(request, estate_id: int, filters: Query[HouseFilters]):
+def houses(request, estate_id: int, filters: Query[FundHouseFilters]):
     actor = api_actor(request, estate_id)
     if not fund.sees_every_house(actor):
         raise Forbidden()
@@ -487,7 +487,7 @@ def projects(request, estate_id: int, filters: Query[ProjectFilters]):
     return {"items": [_row(p) for p in page.items], "next_cursor": page.next_cursor}
 
 
-@router.post(f"{PREFIX}/projects", response={201: ProjectOut}, summary="Propose a project (or an emergency repair)")
+@router.post(f"{PREFIX}/projects", response={201: FundProjectOut}, summary="Propose a project (or an emergency repair)")
 def project_create(request, estate_id: int, payload: ProjectIn):
     """The budget is the sum of the items; the charge scope is frozen with each house's area. An emergency (with
     its kind; the manager only) is approved at once, without the owners' vote, and flagged."""
@@ -500,7 +500,7 @@ def project_create(request, estate_id: int, payload: ProjectIn):
     return Status(201, _project(actor, fund_projects.fund_project_get(actor=actor, project_id=project.pk)))
 
 
-@router.get(f"{PREFIX}/projects/{{project_id}}", response=ProjectOut, summary="A project")
+@router.get(f"{PREFIX}/projects/{{project_id}}", response=FundProjectOut, summary="A project")
 def project_detail(request, estate_id: int, project_id: int):
     actor = api_actor(request, estate_id)
     return _project(actor, fund_projects.fund_project_get(actor=actor, project_id=project_id))
@@ -518,7 +518,7 @@ def project_scope(request, estate_id: int, project_id: int, cursor: str | None =
             "next_cursor": page.next_cursor}
 
 
-@router.post(f"{PREFIX}/projects/{{project_id}}/approval", response=ProjectOut,
+@router.post(f"{PREFIX}/projects/{{project_id}}/approval", response=FundProjectOut,
              summary="Record the owners' decision (the committee)")
 def project_approval(request, estate_id: int, project_id: int, payload: ApprovalIn):
     """The tally of the charge scope is checked against Civil Code art. 278 (participation ≥ 2/3 of area and
@@ -533,7 +533,7 @@ def project_approval(request, estate_id: int, project_id: int, payload: Approval
     return _project(actor, fund_projects.fund_project_get(actor=actor, project_id=project_id))
 
 
-@router.post(f"{PREFIX}/projects/{{project_id}}/start", response=ProjectOut, summary="Start the work")
+@router.post(f"{PREFIX}/projects/{{project_id}}/start", response=FundProjectOut, summary="Start the work")
 def project_start(request, estate_id: int, project_id: int):
     actor = api_actor(request, estate_id)
     fund_projects.fund_project_start(actor=actor, project_id=project_id)
@@ -558,14 +558,14 @@ def project_pay(request, estate_id: int, project_id: int, payload: PaymentIn):
                         "houses_below_zero": sorted(result.shortfalls)})
 
 
-@router.post(f"{PREFIX}/projects/{{project_id}}/complete", response=ProjectOut, summary="Mark the work completed")
+@router.post(f"{PREFIX}/projects/{{project_id}}/complete", response=FundProjectOut, summary="Mark the work completed")
 def project_complete(request, estate_id: int, project_id: int):
     actor = api_actor(request, estate_id)
     fund_projects.fund_project_complete(actor=actor, project_id=project_id)
     return _project(actor, fund_projects.fund_project_get(actor=actor, project_id=project_id))
 
 
-@router.post(f"{PREFIX}/projects/{{project_id}}/cancel", response=ProjectOut,
+@router.post(f"{PREFIX}/projects/{{project_id}}/cancel", response=FundProjectOut,
              summary="Cancel a project (only before anything is paid)")
 def project_cancel(request, estate_id: int, project_id: int, payload: CancelIn):
     actor = api_actor(request, estate_id)

@@ -33,14 +33,14 @@ class AccountTotalOut(Schema):
     amount: Decimal
 
 
-class CategoryOut(Schema):
+class PublicCategoryOut(Schema):
     group: str
     label: str
     total: Decimal
     accounts: list[AccountTotalOut]
 
 
-class CheckpointOut(Schema):
+class PublicCheckpointOut(Schema):
     closed: bool = Field(..., description="False: the period is not closed yet and its figures may still change.")
     period_start: datetime.date | None
     period_end: datetime.date | None
@@ -62,12 +62,12 @@ class LatestCheckpointOut(Schema):
     signed_at: datetime.datetime
 
 
-class SummaryOut(Schema):
+class PublicSummaryOut(Schema):
     year: int
     income_total: Decimal
     expense_total: Decimal
-    income: list[CategoryOut]
-    expense: list[CategoryOut]
+    income: list[PublicCategoryOut]
+    expense: list[PublicCategoryOut]
     public_revenue_balance: Decimal
     maintenance_fund_balance: Decimal
     latest_checkpoint: LatestCheckpointOut | None
@@ -75,7 +75,7 @@ class SummaryOut(Schema):
                                              "key is forged.")
 
 
-class LineOut(Schema):
+class PublicLineOut(Schema):
     line_no: int
     account_code: str
     account: str
@@ -83,7 +83,7 @@ class LineOut(Schema):
     credit: Decimal
 
 
-class DocumentOut(Schema):
+class PublicDocumentOut(Schema):
     id: int
     name: str
     content_type: str
@@ -93,7 +93,7 @@ class DocumentOut(Schema):
     url: str
 
 
-class EntryOut(Schema):
+class PublicEntryOut(Schema):
     id: int
     seq: int
     date: datetime.date
@@ -111,8 +111,8 @@ class EntryOut(Schema):
     amount: Decimal
     drill_amount: Decimal | None = Field(None, description="With an account or group filter: the entry's amount on "
                                                            "it, on its normal side (a reversal is negative).")
-    lines: list[LineOut]
-    documents: list[DocumentOut]
+    lines: list[PublicLineOut]
+    documents: list[PublicDocumentOut]
     prev_hash: str
     hash: str
     private_digest: str
@@ -120,13 +120,13 @@ class EntryOut(Schema):
     actor_label: str | None = Field(None, description="Staff-only: who exactly posted it.")
 
 
-class EntryPage(Schema):
-    items: list[EntryOut]
+class PublicEntryPage(Schema):
+    items: list[PublicEntryOut]
     next_cursor: str | None
     total: Decimal | None = Field(None, description="With an account or group filter: the total over every page.")
 
 
-class ApprovalOut(Schema):
+class PublicApprovalOut(Schema):
     id: int
     kind: str
     kind_label: str
@@ -141,7 +141,7 @@ class ApprovalOut(Schema):
     vote_ref: str
     rule_set: str
     note: str
-    documents: list[DocumentOut]
+    documents: list[PublicDocumentOut]
     decided_by: str | None = Field(None, description="Staff-only: the decider's name.")
 
 
@@ -150,13 +150,13 @@ class EntryRef(Schema):
     seq: int
 
 
-class EntryDetailOut(EntryOut):
-    approval: ApprovalOut | None
+class EntryDetailOut(PublicEntryOut):
+    approval: PublicApprovalOut | None
     reverses: EntryRef | None
     reversed_by: EntryRef | None
 
 
-class PeriodOut(Schema):
+class LedgerPeriodOut(Schema):
     year: int
     month: int | None
     start: datetime.date
@@ -190,7 +190,7 @@ class FundTotalsOut(Schema):
     balance: Decimal
 
 
-class ProjectOut(Schema):
+class PublicProjectOut(Schema):
     id: int
     title: str
     status: str
@@ -204,7 +204,7 @@ class ProjectOut(Schema):
     approval: dict | None
 
 
-class HouseFundOut(Schema):
+class PublicHouseFundOut(Schema):
     house_id: int
     house: str
     area_m2: Decimal
@@ -218,8 +218,8 @@ class FundOut(Schema):
     start: FundTotalsOut
     period: FundTotalsOut
     end: FundTotalsOut
-    projects: list[ProjectOut]
-    houses: list[HouseFundOut]
+    projects: list[PublicProjectOut]
+    houses: list[PublicHouseFundOut]
 
 
 class ArrearsOut(Schema):
@@ -231,10 +231,10 @@ class ArrearsOut(Schema):
 class DisclosureOut(Schema):
     estate_id: int
     estate_name: str
-    period: PeriodOut
+    period: LedgerPeriodOut
     generated_at: datetime.datetime
-    income: list[CategoryOut]
-    expense: list[CategoryOut]
+    income: list[PublicCategoryOut]
+    expense: list[PublicCategoryOut]
     income_total: Decimal
     expense_total: Decimal
     surplus: Decimal
@@ -244,7 +244,7 @@ class DisclosureOut(Schema):
     arrears: ArrearsOut
     cash: list[AccountTotalOut]
     cash_total: Decimal
-    checkpoint: CheckpointOut
+    checkpoint: PublicCheckpointOut
 
 
 class EntryFilters(Schema):
@@ -258,7 +258,7 @@ class EntryFilters(Schema):
     q: str = ""
 
 
-class PeriodQuery(Schema):
+class LedgerPeriodQuery(Schema):
     year: int | None = Field(None, description="This year when left out.")
     month: int | None = Field(None, description="1-12; the whole year when left out.")
 
@@ -299,12 +299,12 @@ def report_data(report) -> dict:
     return data
 
 
-def _period(query: PeriodQuery) -> tuple:
+def _period(query: LedgerPeriodQuery) -> tuple:
     return query.year or timezone.localdate().year, query.month
 
 
 # --- endpoints -------------------------------------------------------------------------------------------------------
-@router.get("/estates/{estate_id}/ledger/summary", response=SummaryOut,
+@router.get("/estates/{estate_id}/ledger/summary", response=PublicSummaryOut,
             summary="This year at a glance: income and expense by category, the funds' balances, the latest checkpoint")
 def summary(request, estate_id: int):
     actor = _reader(request, estate_id)
@@ -317,7 +317,7 @@ def summary(request, estate_id: int):
             "public_key": signing.public_key_hex()}
 
 
-@router.get("/estates/{estate_id}/ledger/entries", response=EntryPage,
+@router.get("/estates/{estate_id}/ledger/entries", response=PublicEntryPage,
             summary="Entries, newest first, with the drill-down filters (account or group, from, to, kind, q)")
 def entries(request, estate_id: int, filters: Query[EntryFilters]):
     actor = _reader(request, estate_id)
@@ -363,7 +363,7 @@ def document(request, estate_id: int, document_id: int):
 
 @router.get("/estates/{estate_id}/ledger/disclosure", response=DisclosureOut,
             summary="The disclosure report of a month or a year (Civil Code art. 943), with the covering checkpoint")
-def disclosure(request, estate_id: int, query: Query[PeriodQuery]):
+def disclosure(request, estate_id: int, query: Query[LedgerPeriodQuery]):
     actor = _reader(request, estate_id, "disclosure")
     year, month = _period(query)
     return report_data(public.disclosure_report(estate=actor.estate, year=year, month=month))
@@ -371,7 +371,7 @@ def disclosure(request, estate_id: int, query: Query[PeriodQuery]):
 
 @router.get("/estates/{estate_id}/ledger/disclosure.pdf",
             summary="The disclosure report as a PDF in the caller's language (Accept-Language; zh-hans by default)")
-def disclosure_pdf(request, estate_id: int, query: Query[PeriodQuery]):
+def disclosure_pdf(request, estate_id: int, query: Query[LedgerPeriodQuery]):
     from ..web.public import pdf_response
 
     actor = _reader(request, estate_id, "disclosure")

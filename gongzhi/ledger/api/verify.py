@@ -40,7 +40,7 @@ class VerifyOut(Schema):
     summary: str
 
 
-class CheckpointOut(Schema):
+class VerifyCheckpointOut(Schema):
     id: int
     period: str
     period_start: datetime.date
@@ -54,7 +54,7 @@ class CheckpointOut(Schema):
 
 
 class CheckpointList(Schema):
-    items: list[CheckpointOut]
+    items: list[VerifyCheckpointOut]
 
 
 class CloseIn(Schema):
@@ -84,7 +84,7 @@ def checkpoints(request, estate_id: int):
     return {"items": export.checkpoint_rows(actor=actor)}
 
 
-@router.post("/estates/{estate_id}/ledger/periods/close", response=CheckpointOut, summary="Close a month")
+@router.post("/estates/{estate_id}/ledger/periods/close", response=VerifyCheckpointOut, summary="Close a month")
 def close_period(request, estate_id: int, payload: CloseIn):
     """Sign the chain head as it stands and refuse entries dated in the month (or before) from then on. Months
     close in order and only once ended; closing a closed month returns its checkpoint (finance, manager)."""

@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from gongzhi.core.access import Actor, resolve_actor
+from gongzhi.core.access import Actor
+from gongzhi.core.tests.people import resident
 from gongzhi.estate.tests.factories import (
     BuildingFactory,
     HouseFactory,
-    PersonFactory,
-    ResidencyFactory,
     UnitFactory,
 )
 from gongzhi.ledger import services
@@ -42,22 +41,6 @@ AREAS = [Decimal("89.50"), Decimal("120.00"), Decimal("75.25"), Decimal("140.75"
 
 
 @pytest.fixture
-def actor_for(member):
-    def make(role, estate, user=None) -> Actor:
-        return resolve_actor(member(role, estate, user), estate.pk)
-
-    return make
-
-
-def _resident(actor_for, estate, houses, role, kind) -> Actor:
-    actor = actor_for(role, estate)
-    person = PersonFactory(estate=estate, mobile=actor.user.phone, user=actor.user, name=actor.user.name)
-    for house in houses:
-        ResidencyFactory(house=house, person=person, kind=kind, is_representative=kind == "owner")
-    return actor
-
-
-@pytest.fixture
 def books(estate, actor_for) -> Books:
     b1, b2 = BuildingFactory(estate=estate, name="1"), BuildingFactory(estate=estate, name="2")
     u1, u2 = UnitFactory(building=b1, name="1"), UnitFactory(building=b2, name="1")
@@ -66,10 +49,10 @@ def books(estate, actor_for) -> Books:
                               (u2, "102", AREAS[3])]]
     return Books(
         estate=estate, houses=houses,
-        owner=_resident(actor_for, estate, houses[:2], "owner", "owner"),
-        owner2=_resident(actor_for, estate, houses[2:3], "owner", "owner"),
-        family=_resident(actor_for, estate, houses[:1], "family", "family"),
-        tenant=_resident(actor_for, estate, houses[3:], "tenant", "tenant"),
+        owner=resident(actor_for, estate, houses[:2], "owner", "owner"),
+        owner2=resident(actor_for, estate, houses[2:3], "owner", "owner"),
+        family=resident(actor_for, estate, houses[:1], "family", "family"),
+        tenant=resident(actor_for, estate, houses[3:], "tenant", "tenant"),
         finance=actor_for("finance", estate), manager=actor_for("manager", estate),
         chair=actor_for("committee_chair", estate), committee=actor_for("committee_member", estate),
         liaison=actor_for("rc_liaison", estate), technician=actor_for("technician", estate))

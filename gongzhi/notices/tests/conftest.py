@@ -7,12 +7,11 @@ from typing import Any
 
 import pytest
 
-from gongzhi.core.access import Actor, resolve_actor
+from gongzhi.core.access import Actor
+from gongzhi.core.tests.people import resident
 from gongzhi.estate.tests.factories import (
     BuildingFactory,
     HouseFactory,
-    PersonFactory,
-    ResidencyFactory,
     UnitFactory,
 )
 
@@ -44,21 +43,6 @@ class Board:
 
 
 @pytest.fixture
-def actor_for(member):
-    def make(role, estate, user=None) -> Actor:
-        return resolve_actor(member(role, estate, user), estate.pk)
-
-    return make
-
-
-def _resident(actor_for, estate, house, role="owner", kind="owner") -> Actor:
-    actor = actor_for(role, estate)
-    person = PersonFactory(estate=estate, mobile=actor.user.phone, user=actor.user, name=actor.user.name)
-    ResidencyFactory(house=house, person=person, kind=kind, is_representative=kind == "owner")
-    return actor
-
-
-@pytest.fixture
 def board(estate, actor_for) -> Board:
     b1 = BuildingFactory(estate=estate, name="1")
     b2 = BuildingFactory(estate=estate, name="2")
@@ -69,8 +53,8 @@ def board(estate, actor_for) -> Board:
     return Board(
         estate=estate, b1=b1, b2=b2, u11=u11, u12=u12, u21=u21, home=home, neighbour_home=neighbour_home,
         far_home=far_home, empty=empty,
-        resident=_resident(actor_for, estate, home), family=_resident(actor_for, estate, home, "family", "family"),
-        neighbour=_resident(actor_for, estate, neighbour_home), far=_resident(actor_for, estate, far_home),
+        resident=resident(actor_for, estate, home), family=resident(actor_for, estate, home, "family", "family"),
+        neighbour=resident(actor_for, estate, neighbour_home), far=resident(actor_for, estate, far_home),
         manager=actor_for("manager", estate), customer_service=actor_for("customer_service", estate),
         liaison=actor_for("rc_liaison", estate), technician=actor_for("technician", estate),
     )

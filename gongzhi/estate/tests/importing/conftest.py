@@ -65,13 +65,5 @@ def manager(estate, member):
 
 
 @pytest.fixture
-def actor_for(member):
-    def make(role, estate):
-        return resolve_actor(member(role, estate), estate.pk)
-
-    return make
-
-
-@pytest.fixture
 def id_number():
     return make_id_number

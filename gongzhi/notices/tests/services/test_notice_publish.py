@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from gongzhi.core.errors import Conflict, DomainError
+from gongzhi.core.errors import Conflict, DomainError, Forbidden
 from gongzhi.estate.tests.factories import PersonFactory, ResidencyFactory
 from gongzhi.notices import services
 from gongzhi.notices.models import Notice, NoticeHouse
@@ -113,3 +113,19 @@ def test_an_already_expired_draft_cannot_be_published(board):
     notice = draft(board, expires_at=timezone.now() - datetime.timedelta(minutes=1))
     with pytest.raises(DomainError):
         services.notice_publish(actor=board.manager, notice_id=notice.pk)
+
+
+def test_another_apps_service_publishes_its_notice_on_behalf_of_the_committee(board, actor_for):
+    # given the owners' committee chair, who does not write the company's notices
+    chair = actor_for("committee_chair", board.estate)
+    with pytest.raises(Forbidden):
+        services.notice_create(actor=chair, title="t", body="b")
+    # when the vote service publishes the assembly's convocation on the chair's behalf
+    notice = services.notice_publish_on_behalf(actor=chair, title="业主大会表决公告", body="表决自今日起。")
+    notice.refresh_from_db()
+    # then it is published to the whole estate now, and the audit names the chair
+    assert notice.status == "published" and notice.published_by == chair.user
+    assert notice.audience_houses == board.households
+    from gongzhi.core.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="notice.publish", object_id=str(notice.pk), actor=chair.user).exists()
