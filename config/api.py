@@ -11,12 +11,17 @@ from gongzhi.core.api import DocumentedAPI, install_error_handlers
 from gongzhi.core.api.router import router as audit_router
 from gongzhi.estate.api.importing import router as import_router
 from gongzhi.estate.api.router import router as estate_router
+from gongzhi.governance.api import assembly as governance_assembly
+from gongzhi.governance.api import council as governance_council
+from gongzhi.governance.api import votes as governance_votes
 from gongzhi.ledger.api import books as ledger_books
 from gongzhi.ledger.api import fund as ledger_fund
 from gongzhi.ledger.api import public as ledger_public
 from gongzhi.ledger.api import verify as ledger_verify
 from gongzhi.notices.api.router import router as notices_router
 from gongzhi.notifications.api.router import router as notifications_router
+from gongzhi.surveys.api import evaluation as surveys_evaluation
+from gongzhi.surveys.api import surveys as surveys_api
 from gongzhi.tickets.api.dispatch import router as dispatch_router
 from gongzhi.tickets.api.feedback import router as feedback_router
 from gongzhi.tickets.api.metrics import router as ticket_metrics_router
@@ -58,3 +63,8 @@ api.add_router("/", billing_bills.router)
 api.add_router("/", billing_payments.router)
 api.add_router("/", billing_online.router)
 api.add_router("/", billing_arrears.router)
+api.add_router("/", governance_votes.router)
+api.add_router("/", governance_assembly.router)
+api.add_router("/", governance_council.router)
+api.add_router("/", surveys_api.router)
+api.add_router("/", surveys_evaluation.router)

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "gongzhi.notices",
     "gongzhi.ledger",
     "gongzhi.billing",
+    "gongzhi.governance",
+    "gongzhi.surveys",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,8 @@ urlpatterns = [
     path("e/<int:estate_id>/", include("gongzhi.notifications.web.urls")),
     path("e/<int:estate_id>/", include("gongzhi.ledger.web.urls")),
     path("e/<int:estate_id>/", include("gongzhi.billing.web.urls")),
+    path("e/<int:estate_id>/", include("gongzhi.governance.web.urls")),
+    path("e/<int:estate_id>/", include("gongzhi.surveys.web.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -103,15 +103,28 @@ PARAMETER_OBJECTS = {
     "receipt_id": "receipt",
     "refund_id": "refund",
     "order_id": "payment_order",
+    "vote_id": "vote",
+    "item_id": "vote_item",
+    "proxy_id": "proxy",
+    "request_id": "assembly_request",
+    "proposal_id": "proposal",
+    "meeting_id": "meeting",
+    "action_id": "action_item",
+    "survey_id": "survey",
+    "evaluation_id": "evaluation",
 }
 
 # Under the ledger's routes some names mean a ledger object: ``entry_id`` is a journal entry there, an audit entry
 # elsewhere.
 LEDGER_PARAMETER_OBJECTS = {**PARAMETER_OBJECTS, "entry_id": "ledger_entry"}
+# Under a vote's routes ``document_id`` is a vote's scan (a written ballot, a proxy's authorisation).
+VOTE_PARAMETER_OBJECTS = {**PARAMETER_OBJECTS, "document_id": "vote_document"}
 
 
 def _parameter_objects(route) -> dict[str, str]:
     text = getattr(route, "path", None) or getattr(route, "route", "")
+    if "votes/" in text:
+        return VOTE_PARAMETER_OBJECTS
     return LEDGER_PARAMETER_OBJECTS if "ledger" in text or "/fund" in text else PARAMETER_OBJECTS
 
 # API routes outside /estates/{estate_id}/: each has its own story below. A new one must be added here, with a test
@@ -391,7 +404,8 @@ def world(estate, other_estate, member, api, settings, tmp_path) -> World:
     follow_up = FollowUpVisitFactory(ticket=ticket)
     ledger = _ledger_objects(estate, insider, house)
     billing = _billing_objects(estate, insider, house)
-    objects = {**ledger, **billing, "estate": estate, "building": building, "unit": unit, "house": house, "person": person,
+    governance = _governance_objects(estate, insider, house, person)
+    objects = {**ledger, **billing, **governance, "estate": estate, "building": building, "unit": unit, "house": house, "person": person,
                "residency": residency, "vehicle": vehicle, "lot": lot, "space": space,
                "membership": Membership.objects.get(user=insider, estate=estate), "token": token,
                "audit_entry": entry, "ticket": ticket, "photo": photo,
@@ -444,6 +458,51 @@ def _ledger_objects(estate, insider, house) -> dict[str, Any]:
     FundProjectHouse.objects.create(estate=estate, project=project, house=house, area_m2=house.area_m2)
     return {"ledger_entry": entry, "ledger_document": document, "expense": expense, "approval": approval,
             "fund_project": project, "closed_year": month.year, "closed_month": month.month}
+
+
+def _governance_objects(estate, insider, house, person) -> dict[str, Any]:
+    """An open vote of estate A with an item, a scan, a proxy and its roll; an assembly request, a proposal, a
+    meeting with an action item; a survey and an evaluation, written directly."""
+    import datetime
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from gongzhi.governance import models as g
+    from gongzhi.surveys.models import Evaluation, Survey
+
+    now = timezone.now()
+    from gongzhi.governance.rules import rules_for
+
+    # Published, so that its result, dataset and ballot list are readable by A's manager (the control).
+    vote = g.Vote.objects.create(estate=estate, title="业主大会", status="published", opens_at=now,
+                                 closes_at=now + datetime.timedelta(days=20), created_by=insider, opened_at=now,
+                                 closed_at=now, published_at=now, rules=rules_for(estate)[1].as_json(),
+                                 total_area_m2=house.area_m2, total_heads=1, result={"items": []})
+    item = g.VoteItem.objects.create(estate=estate, vote=vote, position=1, title="续聘物业", matter="company")
+    g.RollEntry.objects.create(estate=estate, vote=vote, house=house, house_code="3-2-1502", area_m2=house.area_m2,
+                               area_source="contract", head_unit=f"u:{house.pk}", head_kind="owners",
+                               representative=person)
+    data = b"%PDF-1.4\n%%EOF\n"
+    scan = g.VoteDocument(estate=estate, name="proxy.pdf", content_type="application/pdf", size=len(data),
+                          sha256=hashlib.sha256(data).hexdigest(), uploaded_by=insider)
+    scan.file.save("proxy.pdf", ContentFile(data), save=False)
+    scan.save()
+    proxy = g.Proxy.objects.create(estate=estate, vote=vote, house=house, principal=person, agent=person,
+                                   document=scan, recorded_by=insider)
+    request = g.AssemblyRequest.objects.create(estate=estate, title="临时业主大会", matters="更换物业",
+                                               started_by=insider)
+    proposal = g.Proposal.objects.create(estate=estate, title="增设充电桩", body="在地下车库增设充电桩。", author=insider)
+    meeting = g.Meeting.objects.create(estate=estate, title="议事会", starts_at=now, place="会议室", created_by=insider)
+    action = g.ActionItem.objects.create(estate=estate, meeting=meeting, title="询价", owner_name="王经理",
+                                         due_date=timezone.localdate())
+    survey = Survey.objects.create(estate=estate, title="满意度调查", status="published", audience="residents",
+                                   opens_at=now)
+    evaluation = Evaluation.objects.create(estate=estate, year=2026, quarter=3)
+    return {"vote": vote, "vote_item": item, "vote_document": scan, "proxy": proxy, "assembly_request": request,
+            "proposal": proposal, "meeting": meeting, "action_item": action, "survey": survey,
+            "evaluation": evaluation}
 
 
 def _billing_objects(estate, insider, house) -> dict[str, Any]:

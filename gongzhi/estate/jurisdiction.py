@@ -23,6 +23,12 @@ NATIONAL_RULES = {
     "assembly.request_area": "1/5",
     "assembly.request_heads": "1/5",
     "assembly.notice_days": 15,
+    # The owners' committee schedules a reached temporary-assembly request within this many days (it is reminded
+    # after that); houses that have not voted are reminded at most every this many days while a vote is open.
+    "assembly.schedule_within_days": 30,
+    "vote.reminder_every_days": 3,
+    # Residents' council: a proposal with this many co-signers reaches the council's agenda.
+    "council.proposal_cosigners": 10,
     # Maintenance fund: top-up when a house's balance falls below 30 % of its initial deposit.
     "fund.top_up_below": "3/10",
     "fund.use_needs_two_thirds_of_scope": False,

@@ -14,6 +14,10 @@ class NotificationKind(models.TextChoices):
     FUND_TOP_UP = "fund_top_up", _("Maintenance fund top-up")
     FEE_ARREARS = "fee_arrears", _("Fees overdue")
     FEE_REFUND = "fee_refund", _("Fee refund requested or decided")
+    VOTE = "vote", _("Owners' vote: opened, reminder, extended or result")
+    ASSEMBLY = "assembly", _("Temporary assembly request")
+    COUNCIL = "council", _("Residents' council: proposals, meetings, action items")
+    SURVEY = "survey", _("Surveys")
     SYSTEM = "system", _("System message")
 
 

@@ -75,14 +75,24 @@ class Menu:
     billing_reports: bool  # the collection rate (the owners' committee too)
     billing_meters: bool  # meters and readings (technicians read meters)
     my_bills: bool  # a resident's bills, online payment, statement
+    votes_organise: bool  # organising owners' votes: drafts, roll, written ballots, proxies, close and publish
+    votes: bool  # owners' votes: casting, receipts and published results (every member reads them)
+    council_organise: bool  # council meetings, minutes, decisions and action items
+    council: bool  # proposals, temporary-assembly requests, meetings and their minutes
+    surveys_manage: bool  # questionnaires and their results
+    my_surveys: bool  # surveys a resident can answer
+    evaluation: bool  # the owners' committee's quarterly evaluation of the property company
 
 
 
 def menu_for(actor: Actor) -> Menu:
     # The other apps' policies, imported here: the menu spans the apps, which themselves depend on the registry.
     from gongzhi.billing.policies import BILL_READ_ROLES, BillPolicy, MeterPolicy
+    from gongzhi.governance.council_policies import CouncilPolicy
+    from gongzhi.governance.policies import VotePolicy
     from gongzhi.ledger.policies import LedgerPolicy
     from gongzhi.notices.policies import NoticePolicy
+    from gongzhi.surveys.policies import EvaluationPolicy, SurveyPolicy
     from gongzhi.tickets.dispatch import TechnicianProfilePolicy
     from gongzhi.tickets.feedback import FollowUpPolicy
     from gongzhi.tickets.metrics import MetricsPolicy
@@ -110,6 +120,13 @@ def menu_for(actor: Actor) -> Menu:
         billing_reports=BillPolicy.can(actor, "report"),
         billing_meters=MeterPolicy.can(actor, "read"),
         my_bills=actor.has_any(RESIDENT_ROLES),
+        votes_organise=VotePolicy.can(actor, "organise"),
+        votes=VotePolicy.can(actor, "view"),
+        council_organise=CouncilPolicy.can(actor, "organise"),
+        council=CouncilPolicy.can(actor, "view"),
+        surveys_manage=SurveyPolicy.can(actor, "manage"),
+        my_surveys=actor.has_any(RESIDENT_ROLES),
+        evaluation=EvaluationPolicy.can(actor, "view"),
     )
 
 

@@ -8,7 +8,7 @@ import time
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import translation
+from django.utils import timezone, translation
 
 from gongzhi.estate import demo
 
@@ -76,13 +76,16 @@ def _set_up_apps() -> dict[str, int]:
     from gongzhi.accounts.models import Membership
     from gongzhi.billing.demo import seed_billing
     from gongzhi.core.access import resolve_actor
+    from gongzhi.governance.demo_council import seed_council
+    from gongzhi.governance.demo_votes import seed_votes
     from gongzhi.ledger.demo import seed_ledger
     from gongzhi.notices.demo import seed_notices
+    from gongzhi.surveys.demo import seed_surveys
     from gongzhi.tickets.demo import seed_dispatch, seed_tickets
     from gongzhi.tickets.services import categories_ensure_defaults
 
     made = {"ticket categories": 0, "technician profiles": 0, "duty shifts": 0, "calendar days": 0, "notices": 0,
-            "tickets": 0, "ledger entries": 0}
+            "tickets": 0, "ledger entries": 0, "owners' votes": 0}
     managers = Membership.objects.filter(role="manager", ended_at__isnull=True,
                                          estate__company__name=demo.COMPANY_NAME,
                                          estate__name__in=[plan.name for plan in demo.PLANS]).select_related("user")
@@ -101,4 +104,9 @@ def _set_up_apps() -> dict[str, int]:
             made["notices"] += len(seed_notices(actor=actor))
             made["tickets"] += seed_tickets(estate=actor.estate)
             made["ledger entries"] += seed_ledger(estate=actor.estate, fees=seed_billing)
+            # After the ledger: the maintenance-fund vote proposes its own project through the ledger's services.
+            now = timezone.now()
+            made["owners' votes"] += sum(1 for houses in seed_votes(actor.estate, now=now).values() if houses)
+            seed_council(actor.estate, now=now)
+            seed_surveys(actor.estate, now=now)
     return made
