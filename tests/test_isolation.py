@@ -19,6 +19,7 @@ A positive control (A's own manager gets 200 on every read route) proves that th
 404 above means "refused", not "wrong URL".
 """
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -35,9 +36,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from gongzhi.accounts.models import ApiToken, Membership
 from gongzhi.accounts.services import token_create
+from gongzhi.accounts.tests.factories import MembershipFactory
 from gongzhi.core.audit import audit
+from gongzhi.core.tests.shared_data import module_transaction
 from gongzhi.estate.tests.factories import (
     BuildingFactory,
+    EstateFactory,
     HouseFactory,
     ParkingLotFactory,
     ParkingSpaceFactory,
@@ -239,7 +243,9 @@ OTHER_PAGES = [r for r in PAGE_ROUTES if not r.estate_scoped]
 
 
 # --- requests that get past validation ----------------------------------------------------------------------------
+@functools.cache
 def _openapi() -> dict:
+    """Generated once: building the schema of the whole API takes longer than most requests."""
     from config.api import api
 
     return api.get_openapi_schema()
@@ -377,13 +383,35 @@ class World:
         return {**self.ids(route), "estate_id": estate.pk}
 
 
+@pytest.fixture(scope="module")
+def _shared_world(django_db_setup, django_db_blocker, tmp_path_factory) -> World:
+    """Built once for the module (ticket photos and scans go to a temporary MEDIA_ROOT); each test runs in a
+    savepoint inside the module's transaction, so nothing one test writes reaches the next."""
+    with module_transaction(django_db_blocker, tmp_path_factory):
+        yield _build_world()
+
+
 @pytest.fixture
-def world(estate, other_estate, member, api, settings, tmp_path) -> World:
-    settings.MEDIA_ROOT = tmp_path  # ticket photos
+def world(_shared_world, db) -> World:
+    return _shared_world
+
+
+def _member(role: str, estate, user=None):
+    return MembershipFactory(role=role, estate=estate, **({"user": user} if user else {})).user
+
+
+def _api_client(user, estates) -> Client:
+    _token, raw = token_create(user=user, name="test", estate_ids=[e.pk for e in estates])
+    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
+def _build_world() -> World:
+    estate = EstateFactory(name="明强小区")
+    other_estate = EstateFactory(name="阳光家园")
     building = BuildingFactory(estate=estate, name="3")
     unit = UnitFactory(building=building, name="2")
     house = HouseFactory(unit=unit, number="1502")
-    insider = member("manager", estate)
+    insider = _member("manager", estate)
     person = PersonFactory(estate=estate, name="王芳", mobile=insider.phone, user=insider)
     residency = ResidencyFactory(house=house, person=person)
     vehicle = VehicleFactory(house=house, person=person, plate="京A12345")
@@ -396,7 +424,7 @@ def world(estate, other_estate, member, api, settings, tmp_path) -> World:
     notification = NotificationFactory(estate=estate, user=insider)
     notice_attachment = NoticeAttachmentFactory(notice__estate=estate, notice__created_by=insider)
     quote = QuoteFactory(ticket=ticket)
-    technician = member("technician", estate)
+    technician = _member("technician", estate)
     technician_profile = TechnicianProfileFactory(estate=estate, user=technician)
     duty_shift = DutyShiftFactory(estate=estate, user=technician)
     calendar_day = CalendarDayFactory(estate=estate)
@@ -417,9 +445,9 @@ def world(estate, other_estate, member, api, settings, tmp_path) -> World:
     house_b = HouseFactory(unit=UnitFactory(building=BuildingFactory(estate=other_estate, name="3"), name="2"),
                            number="1502")
     TicketFactory(house=house_b)
-    outsider = member("manager", other_estate)
+    outsider = _member("manager", other_estate)
     return World(estate=estate, other_estate=other_estate, objects=objects, insider=insider, outsider=outsider,
-                 outsider_client=api(outsider, [other_estate]))
+                 outsider_client=_api_client(outsider, [other_estate]))
 
 
 def _ledger_objects(estate, insider, house) -> dict[str, Any]:
