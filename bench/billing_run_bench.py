@@ -183,9 +183,9 @@ def measure() -> dict:
         cursor.execute(f"SELECT {line_cols} FROM billing_billline ORDER BY id")
         line_rows = cursor.fetchall()
     shift_b = max(r[0] for r in bill_rows)
-    shift_l = max(r[0] for r in line_rows)
     bill_rows = [(r[0] + shift_b, r[1], None, *r[3:10], f"{r[10]}~", *r[11:]) for r in bill_rows]
-    line_rows = [(r[0] + shift_l, r[1], r[2] + shift_b, *r[3:12], None, r[13]) for r in line_rows]
+    # lines as the writer sends them: no id (the database assigns it), no reading
+    line_rows = [(r[0], r[1] + shift_b, *r[2:11], None, r[12]) for r in line_rows]
     if connection.vendor == "postgresql":  # the floor gets its COPY text ready-made: only the database's work is timed
         bill_text = [_copy_row(r) for r in bill_rows]
         line_text = [_copy_row(r) for r in line_rows]

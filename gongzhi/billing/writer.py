@@ -1,16 +1,18 @@
 """Fast bulk insert of bills and their lines, for the bill run (100,000 houses in seconds).
 
-- PostgreSQL: ids pre-allocated from the tables' sequences in one query each
-  (``SELECT nextval(...) FROM generate_series(1, n)``), then ``COPY ... FROM STDIN`` (psycopg 3 ``cursor.copy``).
-- SQLite: the transaction already holds the write lock (``transaction_mode=IMMEDIATE``, and the run row was
-  written first), so ids are assigned from the tables' high-water marks (``max(id)`` and ``sqlite_sequence``) and
-  the rows inserted with one ``executemany`` per table.
+- Bills need their ids before their lines are written. PostgreSQL: pre-allocated from the table's sequence in one
+  query (``SELECT nextval(...) FROM generate_series(1, n)``). SQLite: the transaction already holds the write lock
+  (``transaction_mode=IMMEDIATE``, and the run row was written first), so they are assigned from the table's
+  high-water marks (``max(id)`` and ``sqlite_sequence``). Lines take their ids from the database as they go in.
+- PostgreSQL: ``COPY ... FROM STDIN`` (psycopg 3 ``cursor.copy``); SQLite: one ``executemany`` per table.
+- The tables check no foreign keys (ADR 0013): every reference written here comes from rows read in the same
+  transaction.
 
 Must be called inside ``transaction.atomic``. Writes rows as the ORM would (same columns, same values), and nothing
 else: no signals, no audit, no ledger (the run does those)."""
 
 import datetime
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -24,7 +26,7 @@ from .models import Bill, BillLine
 BILL_COLUMNS = ("id", "estate_id", "run_id", "house_id", "kind", "period_start", "period_end", "payer_kind",
                 "payer_person_id", "payer_name", "payer_key", "issued_at", "due_date", "amount", "adjusted",
                 "settled", "status", "source_key", "note")
-LINE_COLUMNS = ("id", "estate_id", "bill_id", "fee_item_id", "description", "quantity", "unit", "rate", "amount",
+LINE_COLUMNS = ("estate_id", "bill_id", "fee_item_id", "description", "quantity", "unit", "rate", "amount",
                 "explanation", "basis", "ledger_code", "reading_id", "sort")
 ZERO = Decimal("0.00")
 SQLITE_CACHE_KIB = -65536  # PRAGMA cache_size while inserting: 64 MiB (negative: KiB)
@@ -38,8 +40,7 @@ class Written:
     last_bill_id: int
 
 
-def rows(*, estate_id: int, run_id: int | None, bills: Sequence[BillOut], bill_ids: Sequence[int],
-         line_ids: Iterator[int], issued_at, due_date: datetime.date, period_start: datetime.date,
+def rows(*, estate_id: int, run_id: int | None, bills: Sequence[BillOut], bill_ids: Sequence[int], issued_at, due_date: datetime.date, period_start: datetime.date,
          period_end: datetime.date, as_text: bool = False) -> tuple[list[tuple], list[tuple]]:
     """The bill rows and line rows, as tuples in ``BILL_COLUMNS`` / ``LINE_COLUMNS`` order: Python values for
     COPY, or (``as_text``) the values Django's SQLite backend stores (decimals and dates as text, datetimes as naive
@@ -60,7 +61,7 @@ def rows(*, estate_id: int, run_id: int | None, bills: Sequence[BillOut], bill_i
                   p.person_id, p.name[:120], p.key, issued_at, due_date, conv(bill.amount), zero, zero,
                   open_ if bill.amount > 0 else paid, "", ""))
         for ln in bill.lines:
-            l_append((next(line_ids), estate_id, bill_id, ln.fee_item_id, ln.description, conv(ln.quantity), ln.unit,
+            l_append((estate_id, bill_id, ln.fee_item_id, ln.description, conv(ln.quantity), ln.unit,
                       conv(ln.rate), conv(ln.amount), ln.explanation, ln.basis_json or dumps(ln.basis),
                       ln.ledger_code, ln.reading_id, ln.sort))
     return bill_rows, line_rows
@@ -82,8 +83,7 @@ def esc(text: str) -> str:
     return text
 
 
-def copy_text(*, estate_id: int, run_id: int | None, bills: Sequence[BillOut], bill_ids: Sequence[int],
-              line_ids: Iterator[int], issued_at, due_date: datetime.date, period_start: datetime.date,
+def copy_text(*, estate_id: int, run_id: int | None, bills: Sequence[BillOut], bill_ids: Sequence[int], issued_at, due_date: datetime.date, period_start: datetime.date,
               period_end: datetime.date) -> tuple[list[str], list[str]]:
     """The same rows as ``rows``, already in COPY's text format (one string per row, newline-terminated): the
     bulk of the work is f-strings, not psycopg's per-value adaptation."""
@@ -94,7 +94,7 @@ def copy_text(*, estate_id: int, run_id: int | None, bills: Sequence[BillOut], b
     bill_rows: list[str] = []
     line_rows: list[str] = []
     b_append, l_append = bill_rows.append, line_rows.append
-    line_head = f"\t{estate_id}\t"
+    line_head = f"{estate_id}\t"
     for bill, bill_id in zip(bills, bill_ids, strict=True):
         p = bill.payer
         person = NULL if p.person_id is None else p.person_id
@@ -103,7 +103,7 @@ def copy_text(*, estate_id: int, run_id: int | None, bills: Sequence[BillOut], b
         for ln in bill.lines:
             fee = NULL if ln.fee_item_id is None else ln.fee_item_id
             reading = NULL if ln.reading_id is None else ln.reading_id
-            l_append(f"{next(line_ids)}{line_head}{bill_id}\t{fee}\t{esc(ln.description)}\t{ln.quantity}\t"
+            l_append(f"{line_head}{bill_id}\t{fee}\t{esc(ln.description)}\t{ln.quantity}\t"
                      f"{esc(ln.unit)}\t{ln.rate}\t{ln.amount}\t{esc(ln.explanation)}\t"
                      f"{esc(ln.basis_json or dumps(ln.basis))}\t{ln.ledger_code}\t{reading}\t{ln.sort}\n")
     return bill_rows, line_rows
@@ -119,9 +119,8 @@ def write_bills(*, estate, run, bills: Sequence[BillOut], issued_at: datetime.da
     if n_bills == 0:
         return Written(0, 0, 0, 0)
     bill_ids = allocate_ids(Bill, n_bills)
-    line_ids = iter(allocate_ids(BillLine, n_lines))
     args = {"estate_id": estate.pk, "run_id": run.pk if run else None, "bills": bills, "bill_ids": bill_ids,
-            "line_ids": line_ids, "issued_at": issued_at, "due_date": due_date, "period_start": period_start,
+            "issued_at": issued_at, "due_date": due_date, "period_start": period_start,
             "period_end": period_end}
     if connection.vendor == "postgresql":
         bill_text, line_text = copy_text(**args)

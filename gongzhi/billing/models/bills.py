@@ -47,17 +47,30 @@ class BillRun(TenantModel):
         indexes = [models.Index(fields=["estate", "period_start"], name="billing_run_period")]
 
 
+# Bills and their lines are written a hundred thousand at a time by ``gongzhi.billing.writer``, from rows read in
+# the same transaction, and nothing deletes what they point at. Their references are therefore foreign keys of the
+# ORM (``on_delete=PROTECT`` is still enforced by Django) without database constraints, whose per-row checks at
+# commit cost more than the whole insert; an index stays wherever a query needs one (ADR 0013).
+UNCHECKED = {"db_constraint": False}
+
+
 class Bill(TenantModel):
     policy = "gongzhi.billing.policies.BillPolicy"
 
-    run = models.ForeignKey(BillRun, null=True, blank=True, on_delete=models.PROTECT, related_name="bills")
-    house = models.ForeignKey("estate.House", verbose_name=_("house"), on_delete=models.PROTECT, related_name="bills")
+    # The estate of every query on bills is the first column of billing_bill_open_due and billing_bill_period.
+    estate = models.ForeignKey("estate.Estate", verbose_name=_("estate"), on_delete=models.PROTECT, related_name="+",
+                               db_index=False, **UNCHECKED)
+    run = models.ForeignKey(BillRun, null=True, blank=True, on_delete=models.PROTECT, related_name="bills",
+                            **UNCHECKED)
+    # The house is the first column of billing_bill_house and of the one-periodic-bill constraint.
+    house = models.ForeignKey("estate.House", verbose_name=_("house"), on_delete=models.PROTECT, related_name="bills",
+                              db_index=False, **UNCHECKED)
     kind = models.CharField(_("kind"), max_length=16, choices=BillKind.choices, default=BillKind.PERIODIC)
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     payer_kind = models.CharField(_("payer"), max_length=16, choices=PayerKind.choices, default=PayerKind.OWNER)
     payer_person = models.ForeignKey("estate.Person", verbose_name=_("payer"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+                                     on_delete=models.PROTECT, related_name="+", **UNCHECKED)
     payer_name = models.CharField(_("payer name"), max_length=120, blank=True)
     # Who the bill is for, as a stable key ("person:<id>", "developer", "house"): a house billed to two payers in
     # one period (a sale on the 17th) has two bills, one per payer.
@@ -108,9 +121,12 @@ class BillLine(TenantModel):
 
     policy = "gongzhi.billing.policies.BillPolicy"
 
-    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="lines")
+    # Lines are read through their bill (or their reading), never by estate alone.
+    estate = models.ForeignKey("estate.Estate", verbose_name=_("estate"), on_delete=models.PROTECT, related_name="+",
+                               db_index=False, **UNCHECKED)
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="lines", **UNCHECKED)
     fee_item = models.ForeignKey("billing.FeeItem", verbose_name=_("fee item"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="+")
+                                 on_delete=models.PROTECT, related_name="+", **UNCHECKED)
     description = models.CharField(_("description"), max_length=120)
     quantity = models.DecimalField(_("quantity"), **QUANTITY)
     unit = models.CharField(_("unit"), max_length=16, blank=True)
@@ -119,8 +135,10 @@ class BillLine(TenantModel):
     explanation = models.CharField(_("explanation"), max_length=400)
     basis = models.JSONField(default=dict, blank=True)
     ledger_code = models.CharField(max_length=8)
+    # Looked up through the unique billing_reading_billed_once index.
     reading = models.ForeignKey("billing.MeterReading", null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+", help_text=_("The reading this line bills up to."))
+                                related_name="+", help_text=_("The reading this line bills up to."), db_index=False,
+                                **UNCHECKED)
     sort = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
