@@ -116,6 +116,7 @@ PARAMETER_OBJECTS = {
     "action_id": "action_item",
     "survey_id": "survey",
     "evaluation_id": "evaluation",
+    "schedule_id": "survey_schedule",
 }
 
 # Under the ledger's routes some names mean a ledger object: ``entry_id`` is a journal entry there, an audit entry
@@ -498,7 +499,7 @@ def _governance_objects(estate, insider, house, person) -> dict[str, Any]:
     from django.utils import timezone
 
     from gongzhi.governance import models as g
-    from gongzhi.surveys.models import Evaluation, Survey
+    from gongzhi.surveys.models import Evaluation, Survey, SurveySchedule
 
     now = timezone.now()
     from gongzhi.governance.rules import rules_for
@@ -528,9 +529,11 @@ def _governance_objects(estate, insider, house, person) -> dict[str, Any]:
     survey = Survey.objects.create(estate=estate, title="满意度调查", status="published", audience="residents",
                                    opens_at=now)
     evaluation = Evaluation.objects.create(estate=estate, year=2026, quarter=3)
+    template = Survey.objects.create(estate=estate, title="季度满意度", is_template=True)
+    schedule = SurveySchedule.objects.create(estate=estate, name="季度满意度", template=template)
     return {"vote": vote, "vote_item": item, "vote_document": scan, "proxy": proxy, "assembly_request": request,
             "proposal": proposal, "meeting": meeting, "action_item": action, "survey": survey,
-            "evaluation": evaluation}
+            "evaluation": evaluation, "survey_schedule": schedule}
 
 
 def _billing_objects(estate, insider, house) -> dict[str, Any]:

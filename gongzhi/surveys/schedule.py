@@ -48,6 +48,34 @@ def schedule_create(*, actor: Actor, template_id: int, name: str, recurrence: st
     return schedule
 
 
+@transaction.atomic
+def schedule_set_active(*, actor: Actor, schedule_id, active: bool) -> SurveySchedule:
+    """Pause (``active=False``) or resume a schedule. A paused schedule publishes nothing; resumed, it publishes
+    the current period's survey at its next run if that period has none yet. Setting what is already set changes
+    nothing and writes no audit record (a retried call is harmless)."""
+    if not SurveyPolicy.can(actor, "manage"):
+        raise Forbidden()
+    found = SurveySchedule.objects.for_estate(actor.estate).select_for_update().filter(
+        pk=int(schedule_id) if str(schedule_id).isdigit() else 0).first()
+    if found is None:
+        raise NotFound()
+    if not isinstance(active, bool):
+        raise invalid("active", _("must be true or false"))
+    if found.active != active:
+        found.active = active
+        found.save(update_fields=["active"])
+        audit(user=actor.user, estate=actor.estate, action="survey_schedule.resume" if active else
+              "survey_schedule.pause", obj=found, before={"active": not active}, after={"active": active})
+    return found
+
+
+def schedule_list(*, actor: Actor):
+    """The estate's schedules with their templates (staff and committee)."""
+    if not SurveyPolicy.can(actor, "manage"):
+        raise Forbidden()
+    return SurveySchedule.objects.for_estate(actor.estate).select_related("template").order_by("pk")
+
+
 def schedule_run(*, schedule: SurveySchedule, now: datetime.datetime | None = None) -> tuple[Survey, bool]:
     """The survey of the period containing ``now``: (survey, created). Creates and publishes it when missing."""
     now = now or timezone.now()

@@ -246,6 +246,25 @@ def my_surveys(request, estate_id: int):
     return selectors.my_surveys(actor=api_actor(request, estate_id))
 
 
+class SurveyScheduleActiveIn(Schema):
+    active: bool = Field(description="false pauses the schedule, true resumes it")
+
+
+@router.get("/estates/{estate_id}/survey-schedules", response=list[SurveyScheduleOut], summary="Schedules")
+def schedule_list(request, estate_id: int):
+    """The estate's recurring surveys (staff and committee)."""
+    return list(schedule.schedule_list(actor=api_actor(request, estate_id)))
+
+
+@router.patch("/estates/{estate_id}/survey-schedules/{schedule_id}", response=SurveyScheduleOut,
+              summary="Pause or resume a schedule")
+def schedule_set_active(request, estate_id: int, schedule_id: int, payload: SurveyScheduleActiveIn):
+    """A paused schedule publishes nothing; resumed, it publishes the current period's survey if that period has
+    none yet. Sending the state it already has changes nothing."""
+    return schedule.schedule_set_active(actor=api_actor(request, estate_id), schedule_id=schedule_id,
+                                        active=payload.active)
+
+
 @router.post("/estates/{estate_id}/survey-schedules", response={201: SurveyScheduleOut}, summary="Schedule a template")
 def schedule_create(request, estate_id: int, payload: SurveyScheduleIn):
     """Publishes a copy of the template at the start of each quarter (or month), once per period."""

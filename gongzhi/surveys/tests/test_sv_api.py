@@ -113,3 +113,24 @@ def test_the_evaluation_api(world, api, django_assert_max_num_queries):
         items = owner.get(url(world.estate, "contract-items"))
     assert len(items.json()) == 5
     assert api(world.tenant.user, [world.estate]).get(url(world.estate, "evaluations")).status_code == 403
+
+
+def test_schedules_are_listed_and_paused_through_the_api(world, api, django_assert_max_num_queries):
+    from gongzhi.surveys import builder
+
+    template = builder.survey_create(actor=world.manager, title="Satisfaction", is_template=True, questions=[])
+    manager = api(world.manager.user, [world.estate])
+    created = manager.post(url(world.estate, "survey-schedules"), {"template_id": template.pk, "name": "Q"},
+                           content_type="application/json").json()
+    with django_assert_max_num_queries(8):
+        listed = manager.get(url(world.estate, "survey-schedules")).json()
+    assert [s["id"] for s in listed] == [created["id"]] and listed[0]["active"] is True
+    path = url(world.estate, f"survey-schedules/{created['id']}")
+    for _ in range(2):  # the same request twice leaves the same state
+        paused = manager.patch(path, {"active": False}, content_type="application/json")
+        assert paused.status_code == 200 and paused.json()["active"] is False
+    bad = manager.patch(path, {"active": "maybe"}, content_type="application/json")
+    assert bad.status_code == 422
+    owner = api(world.owner.user, [world.estate])
+    assert owner.patch(path, {"active": True}, content_type="application/json").status_code == 403
+    assert owner.get(url(world.estate, "survey-schedules")).status_code == 403

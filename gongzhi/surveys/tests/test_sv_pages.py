@@ -106,3 +106,22 @@ def test_staff_schedule_a_template_on_the_list_page_and_a_bad_period_is_explaine
     schedule = SurveySchedule.objects.get()
     assert (schedule.template, schedule.recurrence, schedule.open_days) == (template, "quarterly", 30)
     assert "季度满意度" in client.get(url).content.decode()
+
+
+def test_the_manager_pauses_and_resumes_a_schedule_from_the_list(client, world):
+    from gongzhi.surveys.models import SurveySchedule
+
+    template = Survey.objects.create(estate=world.estate, title="满意度模板", is_template=True)
+    sc = SurveySchedule.objects.create(estate=world.estate, name="季度满意度", template=template)
+    login(client, world.manager)
+    url = reverse("surveys:list", args=[world.estate.pk])
+    assert client.post(url, {"action": "pause", "schedule_id": sc.pk}).status_code == 302
+    sc.refresh_from_db()
+    assert sc.active is False
+    page = client.get(url).content.decode()
+    assert 'value="resume"' in page
+    client.post(url, {"action": "resume", "schedule_id": sc.pk})
+    sc.refresh_from_db()
+    assert sc.active is True
+    # a schedule of another estate (or none) is not found
+    assert client.post(url, {"action": "pause", "schedule_id": 10**9}).status_code == 404

@@ -53,3 +53,36 @@ def test_a_schedule_needs_a_template_of_this_estate(world, make_survey):
     survey = make_survey()
     with pytest.raises(NotFound):
         schedule.schedule_create(actor=world.manager, template_id=survey.pk, name="x")
+
+
+def test_a_paused_schedule_publishes_nothing_until_it_is_resumed(quarterly, world):
+    # given a quarterly schedule, paused by the manager
+    from gongzhi.core.audit import AuditEntry
+
+    paused = schedule.schedule_set_active(actor=world.manager, schedule_id=quarterly.pk, active=False)
+    assert paused.active is False
+    # when the periodic task runs, then nothing is published
+    publish_scheduled_surveys.call_local()
+    assert not Survey.objects.filter(schedule=quarterly).exists()
+    # pausing again changes nothing and is not audited twice
+    schedule.schedule_set_active(actor=world.manager, schedule_id=quarterly.pk, active=False)
+    assert AuditEntry.objects.filter(action="survey_schedule.pause").count() == 1
+    # when it is resumed, then the next run publishes the current period's survey
+    schedule.schedule_set_active(actor=world.manager, schedule_id=quarterly.pk, active=True)
+    publish_scheduled_surveys.call_local()
+    assert Survey.objects.filter(schedule=quarterly).count() == 1
+    assert AuditEntry.objects.filter(action="survey_schedule.resume").count() == 1
+
+
+def test_only_organisers_pause_a_schedule_and_a_bad_one_is_not_found(quarterly, world):
+    from gongzhi.core.errors import DomainError, Forbidden, NotFound
+
+    with pytest.raises(Forbidden):
+        schedule.schedule_set_active(actor=world.owner, schedule_id=quarterly.pk, active=False)
+    for bad in (0, "x", 10**9):
+        with pytest.raises(NotFound):
+            schedule.schedule_set_active(actor=world.manager, schedule_id=bad, active=False)
+    with pytest.raises(DomainError):
+        schedule.schedule_set_active(actor=world.manager, schedule_id=quarterly.pk, active="no")
+    quarterly.refresh_from_db()
+    assert quarterly.active is True

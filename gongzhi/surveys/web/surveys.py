@@ -21,7 +21,6 @@ from gongzhi.ledger.web.layout import PORTAL, base_for
 
 from .. import builder, exports, responses, results, schedule, selectors
 from ..choices import Audience, QuestionKind, Recurrence, SurveyStatus, Target
-from ..models import SurveySchedule
 from ..policies import SurveyPolicy
 
 BLANK_ROWS = 3
@@ -37,9 +36,18 @@ def _staff(request):
 @estate_page
 def survey_list(request):
     """The estate's surveys, its templates, and the schedules that publish a copy of a template every period (a
-    new schedule is created here: POST with the template, the name, the recurrence and the days it stays open)."""
+    new schedule is created here: POST with the template, the name, the recurrence and the days it stays open; a
+    schedule is paused or resumed with ``action=pause|resume`` and its ``schedule_id``)."""
     actor = _staff(request)
     status, error = 200, None
+    if request.method == "POST" and request.POST.get("action") in {"pause", "resume"}:
+        active = request.POST["action"] == "resume"
+        found = schedule.schedule_set_active(actor=actor, schedule_id=request.POST.get("schedule_id", ""),
+                                             active=active)
+        messages.success(request, (gettext("Resumed: %(name)s publishes again from the current period.") if active
+                                   else gettext("Paused: %(name)s publishes nothing until it is resumed.")) % {
+            "name": found.name})
+        return redirect("surveys:list", estate_id=actor.estate.pk)
     if request.method == "POST":
         try:
             schedule.schedule_create(
@@ -56,7 +64,7 @@ def survey_list(request):
             return redirect("surveys:list", estate_id=actor.estate.pk)
     surveys = list(selectors.survey_list(actor=actor).order_by("-created_at", "-pk")[:200])
     templates = list(selectors.survey_list(actor=actor, templates=True).order_by("title"))
-    schedules = list(SurveySchedule.objects.for_estate(actor.estate).select_related("template").order_by("pk"))
+    schedules = list(schedule.schedule_list(actor=actor))
     return render_page(request, "surveys/list.html", {
         "base": base_for(actor), "surveys": surveys, "templates": templates, "schedules": schedules,
         "recurrences": Recurrence.choices, "schedule_error": error, "posted": request.POST}, status=status)
