@@ -125,3 +125,23 @@ def test_the_manager_pauses_and_resumes_a_schedule_from_the_list(client, world):
     assert sc.active is True
     # a schedule of another estate (or none) is not found
     assert client.post(url, {"action": "pause", "schedule_id": 10**9}).status_code == 404
+
+
+def test_the_committee_renames_a_contract_item_through_its_edit_form(client, world):
+    from gongzhi.surveys import evaluation as svc
+    from gongzhi.surveys.models import ContractItem
+
+    item = svc.contract_item_save(actor=world.chair, name="维修及时", weight=3, position=2, question_key="repair_speed",
+                                  survey_weight=0, ticket_measure="sla")
+    login(client, world.chair)
+    url = reverse("surveys:contract_items", args=[world.estate.pk])
+    # when the chair opens the item's edit form, then it holds the item's values (a weight of 0 stays 0)
+    page = client.get(url, {"edit": item.pk}).content.decode()
+    assert f'name="item_id" value="{item.pk}"' in page and 'value="维修及时"' in page
+    assert 'id="id_sw" name="survey_weight" value="0"' in page
+    # when they rename it, then the same item changes (its position kept) and no second item appears
+    form = {"item_id": item.pk, "name": "报修响应", "weight": "3", "position": "2", "question_key": "repair_speed",
+            "survey_weight": "0", "ticket_measure": "sla", "ticket_weight": "1", "active": "1"}
+    assert client.post(url, form).status_code == 302
+    item.refresh_from_db()
+    assert (item.name, item.position, ContractItem.objects.count()) == ("报修响应", 2, 1)

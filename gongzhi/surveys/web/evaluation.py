@@ -103,8 +103,11 @@ def contract_items(request):
         except DomainError as error:
             messages.error(request, error.text())
         return redirect("surveys:contract_items", actor.estate.pk)
+    # ?edit=<id> fills the form with that item, to change it (renaming included: the form carries its id)
+    editing = next((i for i in items if str(i.pk) == request.GET.get("edit")), None) if can_write else None
     return render_page(request, "surveys/contract_items.html", {
         "base": base_for(actor), "items": items, "can_write": can_write, "measures": TicketMeasure.choices,
+        "editing": editing,
         "categories": list(Category.objects.for_estate(actor.estate).order_by("name")) if can_write else []})
 
 
