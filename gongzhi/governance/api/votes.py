@@ -196,6 +196,89 @@ class BallotReceiptCheckIn(Schema):
     code: str = Field(..., max_length=40, examples=["K7QF-3MZP-9XTA-4HCV"])
 
 
+class ReplacedByOut(Schema):
+    channel: str
+    cast_at: datetime.datetime
+
+
+class ReceiptBallotOut(Schema):
+    item_id: int
+    item: str
+    position: int
+    channel: str
+    cast_at: datetime.datetime
+    choice: str | None = Field(None, description="yes/no/abstain items: the choice as cast")
+    label: str | None = None
+    options: list[int] | None = Field(None, description="choice and election items: the option ids as cast")
+    labels: list[str] | None = None
+    counted: bool = Field(..., description="Whether this ballot is the one counted now")
+    replaced_by: ReplacedByOut | None = Field(None, description="When not counted: the ballot that replaced it")
+
+
+class ReceiptCheckOut(Schema):
+    vote_id: int
+    vote: str
+    status: str
+    house_id: int
+    cast_at: datetime.datetime
+    ballots: list[ReceiptBallotOut]
+
+
+class FloorOut(Schema):
+    fraction: str = Field(..., examples=["2/3"])
+    comparison: str = Field(..., description='"at least" or "more than"')
+    base: str
+
+
+class ProgressFiguresOut(Schema):
+    houses: int
+    area: str = Field(..., description="m², two decimals, exact")
+    heads: int
+    area_met: bool
+    heads_met: bool
+
+
+class ProgressItemOut(ProgressFiguresOut):
+    id: int
+    position: int
+
+
+class ProgressOut(ProgressFiguresOut):
+    total_houses: int
+    total_area: str
+    total_heads: int
+    floor_area: FloorOut | None
+    floor_heads: FloorOut | None
+    met: bool = Field(..., description="Both participation floors are met")
+    items: list[ProgressItemOut]
+
+
+class ResultOut(Schema):
+    result: dict = Field(..., description="The tally as count.py writes it: every item's numerators, denominators "
+                                          "and outcome (docs/governance/recount.md)")
+    result_sha256: str
+    rule_set: str
+    roll_sha256: str
+    published_at: datetime.datetime | None
+
+
+class MyCastOut(Schema):
+    channel: str
+    choice: str
+    options: list[int]
+    cast_at: datetime.datetime
+    counted: bool
+
+
+class MyVotingHouseOut(Schema):
+    house_id: int
+    house_code: str
+    role: str = Field(..., description='"representative" or "proxy"')
+    proxy_id: int | None
+    items: list[int] | None = Field(None, description="Items the proxy may answer (null: all)")
+    cast: dict[int, MyCastOut] = Field(..., description="Per item id: the latest ballot and whether it counts")
+
+
 class BallotPublishedOut(Schema):
     id: int
     item_id: int
@@ -346,7 +429,7 @@ def vote_roll(request, estate_id: int, vote_id: int, search: str = "", cursor: s
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@router.get(ONE + "/progress", response=dict, summary="Live progress against both 2/3 floors")
+@router.get(ONE + "/progress", response=ProgressOut, summary="Live progress against both 2/3 floors")
 def vote_progress(request, estate_id: int, vote_id: int):
     from ..tally import vote_progress as progress
 
@@ -356,7 +439,7 @@ def vote_progress(request, estate_id: int, vote_id: int):
     return progress(vote)
 
 
-@router.get(ONE + "/result", response=dict, summary="The published result with every numerator and denominator")
+@router.get(ONE + "/result", response=ResultOut, summary="The published result with every numerator and denominator")
 def vote_result(request, estate_id: int, vote_id: int):
     _actor, vote = _vote(request, estate_id, vote_id)
     if vote.result is None:
@@ -398,7 +481,7 @@ def vote_ballots_published(request, estate_id: int, vote_id: int, cursor: str | 
 
 
 # --- casting -----------------------------------------------------------------------------------------------------
-@router.get(ONE + "/my-houses", response=list[dict], summary="The houses I may vote for, with what was cast")
+@router.get(ONE + "/my-houses", response=list[MyVotingHouseOut], summary="The houses I may vote for, with what was cast")
 def vote_my_houses(request, estate_id: int, vote_id: int):
     actor = api_actor(request, estate_id)
     return ballots.my_voting_houses(actor=actor, vote_id=vote_id)
@@ -430,7 +513,7 @@ def ballot_enter(request, estate_id: int, vote_id: int, house_id: Form[int], cha
     return Status(201, receipt)
 
 
-@router.post(ONE + "/receipt-check", response=dict, summary="Check a receipt code: counted as cast?")
+@router.post(ONE + "/receipt-check", response=ReceiptCheckOut, summary="Check a receipt code: counted as cast?")
 def ballot_receipt_check(request, estate_id: int, vote_id: int, payload: BallotReceiptCheckIn):
     actor = api_actor(request, estate_id)
     return ballots.receipt_check(actor=actor, vote_id=vote_id, code=payload.code)
