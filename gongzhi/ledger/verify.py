@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import hashlib
-import operator
 import queue
 import threading
 import time
@@ -51,7 +50,6 @@ from . import chain, signing
 from .models import Checkpoint, Document, EntryDocument, JournalEntry, JournalLine, LedgerHead
 from .policies import LedgerPolicy
 
-_DIGEST = operator.methodcaller("digest")
 CHUNK = 25_000  # entries per query pair: ~12 MB of text, 40 round trips per million
 EXACT_CHUNK = 2_000
 MAX_REPORTED = 50  # failures kept (the first ones, in chain order); all are counted
@@ -317,13 +315,13 @@ class _FastScan(_Scan):
         count, hashes, late = a[0], a[3], a[6]
         first = self.last_seq + 1
         heads, privs, lines, id_list, prevs, digests = self.texts(spec, a, b, first)
-        # The hot loop: two hashes per entry, compared a chunk at a time (map and methodcaller iterate in C).
+        # The hot loop: two hashes per entry, compared a chunk at a time.
         sha = hashlib.sha256
-        computed = b"".join(map(_DIGEST, map(sha, map(bytes.__add__, heads, lines))))
+        computed = b"".join([sha(h + t).digest() for h, t in zip(heads, lines, strict=True)])
         if computed != _unhex(hashes):
             for i in _differing(computed, hashes):
                 self.suspects.append((first + i, int(id_list[i])))
-        computed = b"".join(map(_DIGEST, map(sha, privs)))
+        computed = b"".join([sha(p).digest() for p in privs])
         if computed != _unhex(digests):
             for i in _differing(computed, digests):
                 self.failures.add(entry_failure("private_mismatch", first + i, int(id_list[i])))
@@ -458,20 +456,11 @@ class _Reader:
             self.unbalanced_sql = SQLITE_UNBALANCED.replace("{index}", index)
 
     def entries(self, spec: _Chunk) -> tuple:
-        """(count, ids, seqs, hashes, heads, privates, late, prev hashes, private digests)."""
         if self.vendor == "postgresql":
             return self._postgres(_postgres_entries(self.iso, _late_sql(spec.bounds, "DATE ", "false")), spec, 1)
-        return _entries_of(self.heads(spec), self.privates(spec))
-
-    def heads(self, spec: _Chunk) -> tuple:
-        """SQLite: (count, ids, seqs, hashes, heads, late)."""
-        sql = SQLITE_HEADS.replace("{late}", _late_sql(spec.bounds, "", "0"))
+        sql = SQLITE_ENTRIES.replace("{late}", _late_sql(spec.bounds, "", "0"))
         head = SQLITE_HEAD.replace("{estate}", str(int(self.estate_id)))  # one printf argument fewer per entry
-        return self._sqlite(sql, (head, spec.low, spec.high, self.estate_id), 1)
-
-    def privates(self, spec: _Chunk) -> tuple:
-        """SQLite: (count, privates, prev hashes, private digests)."""
-        return self._sqlite(SQLITE_PRIVATES, (SQLITE_PRIVATE, spec.low, spec.high, self.estate_id), 1)
+        return self._sqlite(sql, (head, SQLITE_PRIVATE, spec.low, spec.high, self.estate_id), 1)
 
     def lines(self, spec: _Chunk) -> tuple:
         if self.vendor == "postgresql":
@@ -503,15 +492,6 @@ class _Reader:
             with contextlib.suppress(Error):  # an aborted transaction puts the setting back itself
                 self.cursor.execute("SELECT set_config('jit', %s, false)", (self.jit,))
         self.cursor.close()
-
-
-def _entries_of(heads: tuple, privates: tuple) -> tuple:
-    """The entries' tuple from SQLite's two queries over the same chunk (their counts must agree)."""
-    count, ids, seqs, hashes, head_texts, late = heads
-    other, private_texts, prevs, digests = privates
-    if other != count:
-        raise _Anomaly()  # rows came or went between the two reads: the exact path takes over
-    return count, ids, seqs, hashes, head_texts, private_texts, late, prevs, digests
 
 
 def _blanks(row, counts: int) -> tuple:
@@ -580,23 +560,19 @@ _US = chr(0x1F)
 SQLITE_HEAD = _US.join([chain.FORMAT, "{estate}", "%d", "%s", "%.10sT%.8sZ", "%s", "%s", "%s", "%s", "%s", "%s", "%s",
                         "%s", "", ""])
 SQLITE_PRIVATE = _US.join(["%s", "%s", "%s", "%s", "%s", ""])
-SQLITE_HEADS = """
+SQLITE_ENTRIES = """
 SELECT count(*), group_concat(e.id, ','), group_concat(e.seq, ','), group_concat(e.hash, ''),
   group_concat(e.prev_hash || printf(?1, e.seq, e.date, e.posted_at, substr(e.posted_at, 12), e.kind,
     e.description, CASE WHEN e.counterparty_private THEN '' ELSE e.counterparty END, e.reference,
     CASE WHEN e.reverses_id IS NULL THEN '' ELSE
       coalesce((SELECT r.seq FROM ledger_journalentry r WHERE r.id = e.reverses_id), '?') END,
     e.actor_role, coalesce(e.approval_id, ''), e.private_digest), char(28)),
-  group_concat(CASE WHEN {late} THEN e.seq END, ',')
-FROM ledger_journalentry e
-WHERE e.id > ?2 AND e.id <= ?3 AND +e.estate_id = ?4"""
-SQLITE_PRIVATES = """
-SELECT count(*),
-  group_concat(printf(?1, e.nonce, e.counterparty, e.staff_note, coalesce(e.actor_id, ''), e.actor_label),
+  group_concat(printf(?2, e.nonce, e.counterparty, e.staff_note, coalesce(e.actor_id, ''), e.actor_label),
     char(28)),
-  group_concat(e.prev_hash, ''), group_concat(e.private_digest, '')
+  group_concat(CASE WHEN {late} THEN e.seq END, ','), group_concat(e.prev_hash, ''),
+  group_concat(e.private_digest, '')
 FROM ledger_journalentry e
-WHERE e.id > ?2 AND e.id <= ?3 AND +e.estate_id = ?4"""
+WHERE e.id > ?3 AND e.id <= ?4 AND +e.estate_id = ?5"""
 
 # The lines walk the unique (entry_id, line_no) index (SQLite 3.40 has no ORDER BY inside group_concat: the index
 # gives the order), with the per-line separator as on PostgreSQL. Decimals come back as REAL or INTEGER: amounts
@@ -638,16 +614,13 @@ def _serial_chunks(alias: str, estate_id: int, plan: list[_Chunk]):
         reader.close()
 
 
-# The queries of a chunk, one thread each when reading in parallel. On SQLite the entries' texts are two queries,
-# so that no thread's share is much larger than the others' (one SQLite query runs on one core).
-QUERIES = {"postgresql": ("entries", "lines", "unbalanced"), "sqlite": ("heads", "privates", "lines", "unbalanced")}
+QUERIES = ("entries", "lines", "unbalanced")
 
 
 def _parallel_chunks(alias: str, estate_id: int, plan: list[_Chunk]):
-    """The chunk's queries in threads, each on a connection of its own, a few chunks ahead of the hashing."""
+    """The three queries in three threads, each on a connection of its own, a few chunks ahead of the hashing."""
     stop = threading.Event()
-    names = QUERIES[connections[alias].vendor]
-    queues = [queue.Queue(maxsize=2) for _name in names]
+    queues = [queue.Queue(maxsize=2) for _name in QUERIES]
 
     def offer(out: queue.Queue, item) -> bool:
         while not stop.is_set():
@@ -673,7 +646,7 @@ def _parallel_chunks(alias: str, estate_id: int, plan: list[_Chunk]):
             wrapper.close()
 
     threads = [threading.Thread(target=produce, args=(name, q), daemon=True, name=f"ledger-verify-{name}")
-               for name, q in zip(names, queues, strict=True)]
+               for name, q in zip(QUERIES, queues, strict=True)]
     for thread in threads:
         thread.start()
     try:
@@ -682,8 +655,6 @@ def _parallel_chunks(alias: str, estate_id: int, plan: list[_Chunk]):
             for item in items:
                 if isinstance(item, BaseException):
                     raise item
-            if len(items) == 4:  # SQLite: heads and privates make the entries
-                items = [_entries_of(items[0], items[1]), *items[2:]]
             yield spec, *items
     finally:
         stop.set()
