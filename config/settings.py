@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.sqlite_library import disable_memory_statistics
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("GONGZHI_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -106,6 +108,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     _db["CONN_MAX_AGE"] = 0 if ":memory:" in DATABASE_URL else _db["CONN_MAX_AGE"]
 DATABASES = {"default": _db}
+# SQLite (the database, and the job queue without Redis) without the global mutex of its memory statistics, so
+# that connections in parallel threads do not contend (gongzhi/core/sqlite_library.py).
+disable_memory_statistics()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache and job queue ----------------------------------------------------------------------------------------
