@@ -409,10 +409,13 @@ def test_failures_are_counted_beyond_the_ones_kept(books, post, monkeypatch):
 
 # --- threads and concurrency --------------------------------------------------------------------------------------
 @pytest.mark.django_db(transaction=True)
-def test_the_parallel_reading_finds_what_the_serial_one_does(books):
-    """Outside a transaction the entries and the lines are read on two more connections, in two threads."""
+def test_the_parallel_reading_finds_what_the_serial_one_does(books, monkeypatch):
+    """Outside a transaction the entries (two readers taking turns by chunk), the lines and the balances are read
+    on connections of their own, in threads; chunks of 3 entries make the readers take several turns."""
+    monkeypatch.setattr(verify, "CHUNK", 3)
     entries = tricky_ledger(books)
-    assert verify.ledger_verify(estate=books.estate, parallel=True).ok
+    clean = verify.ledger_verify(estate=books.estate, parallel=True)
+    assert clean.ok and clean.method == "fast" and clean.entries == len(entries)
     with tampering("ledger_journalline") as cursor:
         cursor.execute("UPDATE ledger_journalline SET debit = 13 WHERE entry_id = %s AND line_no = 1",
                        [entries[6].pk])
