@@ -13,9 +13,10 @@ Speed (a million entries in at most 3 s on two cores, SQLite and PostgreSQL alik
   second one the entries' lines (``code|debit|credit`` in line order, already joined the way the body joins them),
   a third one the ids of the entries whose debits and credits differ (a SQL sum per entry). Python splits the
   values (C speed), adds the few document digests, and hashes: two SHA-256 per entry, compared a chunk at a time.
-- Outside a transaction the three queries run in three threads on connections of their own, so the database
-  processes (or, on SQLite, the ``sqlite3_step`` calls, which run without the GIL) work while the main thread
-  hashes. Inside a transaction (tests, a caller's atomic block) they run in turn on the one connection.
+- Outside a transaction the queries run in four threads on connections of their own (two take turns on the
+  entries' query, the longest), so the database processes (or, on SQLite, the ``sqlite3_step`` calls, which run
+  without the GIL; SQLite's memory statistics are off, see ``gongzhi.core.sqlite_library``) work while the main
+  thread hashes. Inside a transaction (tests, a caller's atomic block) they run in turn on the one connection.
 - The fast path is optimistic. It relies on ids growing with ``seq`` (posting assigns both under the head's lock),
   on line numbers starting at 1, and on field separators the data cannot hold (services refuse control
   characters). When a chunk breaks any of these (an entry deleted or re-inserted, a separator smuggled into a
@@ -175,7 +176,7 @@ def checkpoint_failure(code: str, checkpoint: Checkpoint, **params) -> Failure:
 def ledger_verify(*, estate, check_files: bool = False, parallel: bool | None = None) -> VerifyResult:
     """Verify the whole chain of ``estate`` (see the module's docstring). ``check_files`` also rehashes every stored
     document file. ``parallel`` (default: when not inside a transaction and the database is not in memory) reads on
-    three extra connections while this thread hashes."""
+    four extra connections while this thread hashes."""
     started = time.perf_counter()
     alias = router.db_for_read(JournalEntry) or DEFAULT_DB_ALIAS
     head = LedgerHead.objects.using(alias).filter(estate=estate).values_list("seq", "hash").first()
