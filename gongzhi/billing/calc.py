@@ -144,7 +144,12 @@ def payer_segments(*, holdings: Sequence[Holding], start: datetime.date, end: da
       registered)."""
     if developer_held or (status == HouseStatus.UNSOLD and not any(h.kind in _OWNER_ORDER for h in holdings)):
         return [Payer(DEVELOPER_KEY, PayerKind.DEVELOPER, None, rules.developer_name, start, end)]
-    if all((h.start is None or h.start <= start) and (h.end is None or h.end >= end) for h in holdings):
+    if len(holdings) == 1:  # the common house: one owner (no generator to set up)
+        h = holdings[0]
+        steady = (h.start is None or h.start <= start) and (h.end is None or h.end >= end)
+    else:
+        steady = all((h.start is None or h.start <= start) and (h.end is None or h.end >= end) for h in holdings)
+    if steady:
         # nobody moves in or out inside the period (the common house): one payer, no cuts to sort
         key, kind, person_id, name = _payer_on(start, holdings, rules)
         return [Payer(key, kind, person_id, name, start, end)]
@@ -362,7 +367,7 @@ class Tariff:
         self.discounts = [d for d in discounts if d.kind in (DiscountKind.VACANT, DiscountKind.EXEMPTION)]
         self._has_vacant = any(d.kind == DiscountKind.VACANT for d in self.discounts)
         self._exempt = {d.house_id for d in self.discounts if d.kind == DiscountKind.EXEMPTION}
-        self._segments: dict[tuple[int, str, str], list[tuple[object, Span]]] = {}
+        self._segments: dict[tuple[int, str, str], list[tuple[object, Span, _Prep]]] = {}
         self._spans: dict[tuple[datetime.date, datetime.date], Span] = {}
         self._rates: dict[int, str] = {}
         self._tiers: dict[int, list[Tier]] = {}
@@ -380,14 +385,16 @@ class Tariff:
                                DiscountKind.EXEMPTION: _("Exemption")}
 
     # prepared pieces
-    def segments(self, item: _Item, house_kind: str, space_status: str) -> list[tuple[object, Span]]:
+    def segments(self, item: _Item, house_kind: str, space_status: str) -> list[tuple[object, Span, "_Prep"]]:
+        """(rule, span, what its lines share) of each segment of the period for this item, kind and status."""
         key = (item.id, house_kind, space_status)
         found = self._segments.get(key)
         if found is None:
             found = self._segments[key] = [
-                (rule, self.span(first, last))
+                (rule, span_, self._prep(item, rule, span_))
                 for rule, first, last in self._rule_segments(item.rules, item.id, house_kind, space_status,
-                                                             self.start, self.end)]
+                                                             self.start, self.end)
+                for span_ in (self.span(first, last),)]
         return found
 
     def span(self, first: datetime.date, last: datetime.date) -> Span:
@@ -438,17 +445,21 @@ class Tariff:
                 continue
             targets = house.spaces if item.kind == FeeKind.PARKING else (("", ""),)
             for space_label, space_status in targets:
-                for rule, seg in self.segments(item, house.kind, space_status):
+                for rule, seg, seg_prep in self.segments(item, house.kind, space_status):
                     for p in payers:
                         if whole:
-                            part = seg
+                            part, prep = seg, seg_prep
                         else:
                             first, last = max(seg.first, p.start), min(seg.last, p.end)
                             if first > last:
                                 continue
-                            part = seg if (first, last) == (seg.first, seg.last) else self.span(first, last)
+                            if (first, last) == (seg.first, seg.last):
+                                part, prep = seg, seg_prep
+                            else:
+                                part = self.span(first, last)
+                                prep = self._prep(item, rule, part)
                         lines = by_key.setdefault(p.key, [])
-                        base = self._periodic(item, house, rule, part, space_label)
+                        base = self._periodic(item, house, prep, space_label)
                         lines.append(base)
                         if (self._has_vacant and house.status == HouseStatus.VACANT) or house.id in self._exempt:
                             d = self.discount_for(item, house, part.first)
@@ -483,8 +494,7 @@ class Tariff:
             fixed_text=(self.t_fixed % {"rate": self.rate(rule), "months": part.label, "amount": str(fixed)})[:400])
         return prep
 
-    def _periodic(self, item: _Item, house: HouseFacts, rule, part: Span, space: str) -> LineOut:
-        prep = self._prep(item, rule, part)
+    def _periodic(self, item: _Item, house: HouseFacts, prep: "_Prep", space: str) -> LineOut:
         if item.kind == FeeKind.AREA:
             area = house.area
             area_key = str(area)

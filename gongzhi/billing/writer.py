@@ -12,7 +12,7 @@ Must be called inside ``transaction.atomic``. Writes rows as the ORM would (same
 else: no signals, no audit, no ledger (the run does those)."""
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -83,30 +83,34 @@ def esc(text: str) -> str:
     return text
 
 
-def copy_text(*, estate_id: int, run_id: int | None, bills: Sequence[BillOut], bill_ids: Sequence[int], issued_at, due_date: datetime.date, period_start: datetime.date,
-              period_end: datetime.date) -> tuple[list[str], list[str]]:
-    """The same rows as ``rows``, already in COPY's text format (one string per row, newline-terminated): the
-    bulk of the work is f-strings, not psycopg's per-value adaptation."""
+def copy_text(*, estate_id: int, run_id: int | None, bills: Sequence[BillOut], bill_ids: Sequence[int], issued_at,
+              due_date: datetime.date, period_start: datetime.date, period_end: datetime.date,
+              bill_rows: list[str], chunk: int = 5000) -> Iterator[str]:
+    """The same rows as ``rows``, in COPY's text format: yields the lines' text ``chunk`` bills at a time and
+    appends each bill's row to ``bill_rows`` on the way, so that the lines stream to the server while the next
+    chunk is written here. The bulk of the work is f-strings, not psycopg's per-value adaptation."""
     head = f"{estate_id}\t{NULL if run_id is None else run_id}\t"
     dates = f"{period_start.isoformat()}\t{period_end.isoformat()}\t"
     when = f"{issued_at.isoformat()}\t{due_date.isoformat()}\t"
     periodic, open_, paid = str(BillKind.PERIODIC), str(BillStatus.OPEN), str(BillStatus.PAID)
-    bill_rows: list[str] = []
-    line_rows: list[str] = []
-    b_append, l_append = bill_rows.append, line_rows.append
+    b_append = bill_rows.append
     line_head = f"{estate_id}\t"
-    for bill, bill_id in zip(bills, bill_ids, strict=True):
-        p = bill.payer
-        person = NULL if p.person_id is None else p.person_id
-        b_append(f"{bill_id}\t{head}{bill.house_id}\t{periodic}\t{dates}{p.kind!s}\t{person}\t{esc(p.name[:120])}\t"
-                 f"{esc(p.key)}\t{when}{bill.amount}\t0.00\t0.00\t{open_ if bill.amount > 0 else paid}\t\t\n")
-        for ln in bill.lines:
-            fee = NULL if ln.fee_item_id is None else ln.fee_item_id
-            reading = NULL if ln.reading_id is None else ln.reading_id
-            l_append(f"{line_head}{bill_id}\t{fee}\t{esc(ln.description)}\t{ln.quantity}\t"
-                     f"{esc(ln.unit)}\t{ln.rate}\t{ln.amount}\t{esc(ln.explanation)}\t"
-                     f"{esc(ln.basis_json or dumps(ln.basis))}\t{ln.ledger_code}\t{reading}\t{ln.sort}\n")
-    return bill_rows, line_rows
+    for start in range(0, len(bills), chunk):
+        line_rows: list[str] = []
+        l_append = line_rows.append
+        for bill, bill_id in zip(bills[start:start + chunk], bill_ids[start:start + chunk], strict=True):
+            p = bill.payer
+            person = NULL if p.person_id is None else p.person_id
+            b_append(f"{bill_id}\t{head}{bill.house_id}\t{periodic}\t{dates}{p.kind!s}\t{person}\t"
+                     f"{esc(p.name[:120])}\t{esc(p.key)}\t{when}{bill.amount}\t0.00\t0.00\t"
+                     f"{open_ if bill.amount > 0 else paid}\t\t\n")
+            for ln in bill.lines:
+                fee = NULL if ln.fee_item_id is None else ln.fee_item_id
+                reading = NULL if ln.reading_id is None else ln.reading_id
+                l_append(f"{line_head}{bill_id}\t{fee}\t{esc(ln.description)}\t{ln.quantity}\t"
+                         f"{esc(ln.unit)}\t{ln.rate}\t{ln.amount}\t{esc(ln.explanation)}\t"
+                         f"{esc(ln.basis_json or dumps(ln.basis))}\t{ln.ledger_code}\t{reading}\t{ln.sort}\n")
+        yield "".join(line_rows)
 
 
 def write_bills(*, estate, run, bills: Sequence[BillOut], issued_at: datetime.datetime, due_date: datetime.date,
@@ -123,9 +127,11 @@ def write_bills(*, estate, run, bills: Sequence[BillOut], issued_at: datetime.da
             "issued_at": issued_at, "due_date": due_date, "period_start": period_start,
             "period_end": period_end}
     if connection.vendor == "postgresql":
-        bill_text, line_text = copy_text(**args)
-        copy_in(Bill, BILL_COLUMNS, bill_text)
-        copy_in(BillLine, LINE_COLUMNS, line_text)
+        # The lines first (they are most of the data, and no constraint makes them wait for their bills): the
+        # server stores each chunk while the next is written; then the bills' rows, gathered on the way.
+        bill_text: list[str] = []
+        copy_in(BillLine, LINE_COLUMNS, copy_text(**args, bill_rows=bill_text))
+        copy_in(Bill, BILL_COLUMNS, [bill_text[k:k + 5000] for k in range(0, len(bill_text), 5000)])
     else:
         bill_rows, line_rows = rows(**args, as_text=True)
         insert(Bill, BILL_COLUMNS, bill_rows)
@@ -152,31 +158,23 @@ def allocate_ids(model, n: int) -> list[int]:
     raise ImproperlyConfigured(f"Gongzhi runs on SQLite or PostgreSQL, not {connection.vendor}")
 
 
-def copy_in(model, columns: Sequence[str], text_rows: list[str], chunk: int = 5000) -> None:
-    """PostgreSQL: COPY rows already in COPY's text format into ``model``'s table, in chunks of ``chunk`` rows."""
-    if not text_rows:
-        return
+def copy_in(model, columns: Sequence[str], chunks: Iterable[str | list[str]]) -> None:
+    """PostgreSQL: COPY ``chunks`` of text already in COPY's format (a string, or a list of row strings) into
+    ``model``'s table, each sent as soon as it is ready."""
     cols = ", ".join(f'"{c}"' for c in columns)
     connection.ensure_connection()
     with connection.connection.cursor() as cur, \
             cur.copy(f'COPY "{model._meta.db_table}" ({cols}) FROM STDIN') as copy:
-        for start in range(0, len(text_rows), chunk):
-            copy.write("".join(text_rows[start:start + chunk]))
+        for text in chunks:
+            copy.write(text if isinstance(text, str) else "".join(text))
 
 
 def insert(model, columns: Sequence[str], data: list[tuple]) -> None:
-    """Insert ``data`` rows into ``model``'s table: COPY on PostgreSQL, executemany on SQLite."""
+    """SQLite: insert ``data`` rows into ``model``'s table with one executemany."""
     if not data:
         return
     table = model._meta.db_table
     cols = ", ".join(f'"{c}"' for c in columns)
-    if connection.vendor == "postgresql":
-        connection.ensure_connection()
-        with connection.connection.cursor() as cur, cur.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
-            write = copy.write_row
-            for row in data:
-                write(row)
-        return
     connection.ensure_connection()
     raw = connection.connection.cursor()
     try:

@@ -69,8 +69,9 @@ class Bill(TenantModel):
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     payer_kind = models.CharField(_("payer"), max_length=16, choices=PayerKind.choices, default=PayerKind.OWNER)
+    # Nothing looks bills up by payer; Django's PROTECT check on deleting a person scans (nothing deletes them).
     payer_person = models.ForeignKey("estate.Person", verbose_name=_("payer"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+", **UNCHECKED)
+                                     on_delete=models.PROTECT, related_name="+", db_index=False, **UNCHECKED)
     payer_name = models.CharField(_("payer name"), max_length=120, blank=True)
     # Who the bill is for, as a stable key ("person:<id>", "developer", "house"): a house billed to two payers in
     # one period (a sale on the 17th) has two bills, one per payer.
@@ -125,8 +126,9 @@ class BillLine(TenantModel):
     estate = models.ForeignKey("estate.Estate", verbose_name=_("estate"), on_delete=models.PROTECT, related_name="+",
                                db_index=False, **UNCHECKED)
     bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="lines", **UNCHECKED)
+    # Read with its bill, never looked up by fee item (as for the payer above, nothing deletes fee items).
     fee_item = models.ForeignKey("billing.FeeItem", verbose_name=_("fee item"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="+", **UNCHECKED)
+                                 on_delete=models.PROTECT, related_name="+", db_index=False, **UNCHECKED)
     description = models.CharField(_("description"), max_length=120)
     quantity = models.DecimalField(_("quantity"), **QUANTITY)
     unit = models.CharField(_("unit"), max_length=16, blank=True)
