@@ -130,14 +130,20 @@ def load_facts(estate, start: datetime.date, end: datetime.date, *, building_id:
     used = {kind: consumption(estate=estate, meter_kind=kind, start=start, end=end) for kind in meter_kinds}
     empty: tuple = ()
     facts = []
-    for pk, building, unit, number, kind, area, status, developer_held in _values(
-            houses.order_by("id"), "id", "building__name", "unit__name", "number", "kind", "area_m2", "status",
-            "developer_held"):
+    # The houses' codes ("3-2-1502") are not read here: only the few a preview shows need them (house_codes).
+    for pk, kind, area, status, developer_held in _values(
+            houses.order_by("id"), "id", "kind", "area_m2", "status", "developer_held"):
         facts.append(HouseFacts(
-            id=pk, code=f"{building}-{unit}-{number}", kind=kind, area=area, status=status,
-            developer_held=developer_held, holdings=holdings.get(pk, empty), spaces=by_house.get(pk, empty),
-            consumption={k: c[pk] for k, c in used.items() if pk in c}))
+            id=pk, code="", kind=kind, area=area, status=status, developer_held=developer_held,
+            holdings=holdings.get(pk, empty), spaces=by_house.get(pk, empty),
+            consumption={k: c[pk] for k, c in used.items() if pk in c} if used else {}))
     return facts
+
+
+def house_codes(house_ids) -> dict[int, str]:
+    """house id → its code as a bill shows it ("3-2-1502")."""
+    return {pk: f"{building}-{unit}-{number}" for pk, building, unit, number in House.objects.filter(
+        pk__in=list(house_ids)).values_list("pk", "building__name", "unit__name", "number")}
 
 
 def tariff_for(estate, start: datetime.date, end: datetime.date) -> Tariff:
@@ -226,11 +232,14 @@ def _plan(estate, period_kind: str, start: datetime.date, end: datetime.date, bu
         if not fresh:
             plan.skipped_counts[reason] += 1
             if len(plan.skipped) < PREVIEW_SKIPPED:
-                plan.skipped.append((house.id, house.code, reason))
+                plan.skipped.append((house.id, "", reason))
             continue
         plan.bills.extend(fresh)
         if len(plan.codes) < PREVIEW_BILLS:
-            plan.codes[house.id] = house.code
+            plan.codes[house.id] = ""
+    codes = house_codes([*plan.codes, *(house_id for house_id, _code, _reason in plan.skipped)])
+    plan.codes = {house_id: codes.get(house_id, "") for house_id in plan.codes}
+    plan.skipped = [(house_id, codes.get(house_id, ""), reason) for house_id, _code, reason in plan.skipped]
     return plan
 
 
