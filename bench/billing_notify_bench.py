@@ -12,7 +12,6 @@ orders), BENCH_NOTIFY_CLIENTS (default 32). Orders and bills are seeded by rows 
 notification, not order creation); each notification goes through the whole real path."""
 
 import http.client
-import json
 import os
 import random
 import statistics
@@ -24,7 +23,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import http_bench as hb
-from bench.common import child_env, database, database_kinds, last_json_line, machine, run_child
+from bench.common import (
+    child_env,
+    database,
+    last_json_line,
+    run_child,
+    server_bench_main,
+)
 
 ORDERS = int(os.environ.get("BENCH_NOTIFY_ORDERS", "2000"))
 DUPLICATES = float(os.environ.get("BENCH_NOTIFY_DUPLICATES", "0.5"))
@@ -173,21 +178,9 @@ def table(rows: list[dict]) -> str:
 
 
 def main(argv: list[str]) -> None:
-    if argv[:1] == ["--prepare"]:
-        print(json.dumps(prepare(int(argv[1]))))
-        return
-    if argv[:1] == ["--check"]:
-        print(json.dumps(check(int(argv[1]))))
-        return
-    rows = []
-    for kind, skipped in database_kinds(argv or None):
-        if skipped:
-            print(f"{kind}: skipped, {skipped}", flush=True)
-            continue
-        print(f"{kind}: {ORDERS} orders, {int(ORDERS * DUPLICATES)} duplicates, {CLIENTS} clients...", flush=True)
-        rows.append(bench(kind))
-    print(f"\nMachine: {machine()}\n")
-    print(table(rows))
+    server_bench_main(argv, prepare=prepare, check=check, bench=bench, table=table,
+                      describe=f"{ORDERS} orders, {int(ORDERS * DUPLICATES)} duplicates, {CLIENTS} clients")
+
 
 
 if __name__ == "__main__":

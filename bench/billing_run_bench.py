@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, Database, child_env, database_kinds, last_json_line, migrate, run_child
+from common import ROOT, database, database_kinds, measure_in_child
 
 HOUSES = int(os.environ.get("BENCH_BILLING_HOUSES", "100000"))
 TARGET_LINES_PER_SECOND = 50_000
@@ -228,37 +228,10 @@ def _copy_row(row: tuple) -> str:
 
 
 # --- the parent --------------------------------------------------------------------------------------------------
-def _postgres_database(workdir: Path) -> Database:
-    import common
-
-    common._recreate_postgres(POSTGRES_URL, create=True)
-    return Database("PostgreSQL", POSTGRES_URL, workdir)
-
-
 def bench(kind: str) -> dict:
-    import shutil
-    import tempfile
-
-    import common
-
-    workdir = Path(tempfile.mkdtemp(prefix=f"gz-bench-billing-{kind}-"))
-    try:
-        db = (Database("SQLite", f"sqlite:///{workdir / 'bench.sqlite3'}", workdir) if kind == "sqlite"
-              else _postgres_database(workdir))
-        try:
-            migrate(db)
-            env = child_env(db, BENCH_BILLING_HOUSES=str(HOUSES))
-            print(f"  {db.label}: building {HOUSES:,} houses and running the month", flush=True)
-            output = run_child([str(Path(__file__).resolve()), "--measure"], env, timeout=3600)
-            for line in output.splitlines():
-                if not line.startswith("{"):
-                    print(line, flush=True)
-            return {"db": db.label, **last_json_line(output)}
-        finally:
-            if kind == "postgresql":
-                common._recreate_postgres(POSTGRES_URL, create=False)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    with database(kind, POSTGRES_URL) as db:
+        return measure_in_child(db, __file__, f"building {HOUSES:,} houses and running the month",
+                                BENCH_BILLING_HOUSES=str(HOUSES))
 
 
 def table(results: list[dict]) -> str:

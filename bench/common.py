@@ -102,15 +102,16 @@ def _recreate_postgres(url: str, *, create: bool) -> None:
 
 
 @contextmanager
-def database(kind: str):
-    """A fresh, migrated database of ``kind`` ("sqlite" or "postgresql") in a temporary directory; removed after."""
+def database(kind: str, postgres_url: str = POSTGRES_URL):
+    """A fresh, migrated database of ``kind`` ("sqlite" or "postgresql", then at ``postgres_url``, dropped and
+    created again) in a temporary directory; removed after."""
     workdir = Path(tempfile.mkdtemp(prefix=f"gz-bench-{kind}-"))
     try:
         if kind == "sqlite":
             db = Database("SQLite", f"sqlite:///{workdir / 'bench.sqlite3'}", workdir)
         elif kind == "postgresql":
-            _recreate_postgres(POSTGRES_URL, create=True)
-            db = Database("PostgreSQL", POSTGRES_URL, workdir)
+            _recreate_postgres(postgres_url, create=True)
+            db = Database("PostgreSQL", postgres_url, workdir)
         else:
             raise ValueError(kind)
         try:
@@ -118,9 +119,20 @@ def database(kind: str):
             yield db
         finally:
             if kind == "postgresql":
-                _recreate_postgres(POSTGRES_URL, create=False)
+                _recreate_postgres(postgres_url, create=False)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def measure_in_child(db: Database, script: str, what: str, **env: str) -> dict:
+    """Runs ``script --measure`` on ``db`` in a child process (the settings read DATABASE_URL once): prints what it
+    does and the child's progress lines, returns its JSON result with the database's label."""
+    print(f"  {db.label}: {what}", flush=True)
+    output = run_child([str(script), "--measure"], child_env(db, **env), timeout=3600)
+    for line in output.splitlines():
+        if not line.startswith("{"):
+            print(line, flush=True)
+    return {"db": db.label, **last_json_line(output)}
 
 
 def database_kinds(requested: list[str] | None = None) -> list[tuple[str, str | None]]:
@@ -177,3 +189,25 @@ def machine() -> dict[str, str]:
         out = subprocess.run([wrk, "--version"], capture_output=True, text=True, check=False)
         facts["wrk"] = (out.stdout or out.stderr).split("[")[0].strip().removeprefix("wrk ").strip()
     return facts
+
+
+def server_bench_main(argv: list[str], *, prepare, check, bench, table, describe: str) -> list[dict]:
+    """The command line of a bench that serves the app: ``--prepare N`` and ``--check N`` are its child steps (they
+    print JSON); otherwise it runs ``bench(kind)`` on each database asked for (all by default), prints the machine
+    and ``table(rows)``, and returns the rows."""
+    if argv[:1] == ["--prepare"]:
+        print(json.dumps(prepare(int(argv[1]))))
+        return []
+    if argv[:1] == ["--check"]:
+        print(json.dumps(check(int(argv[1]))))
+        return []
+    rows = []
+    for kind, skipped in database_kinds(argv or None):
+        if skipped:
+            print(f"{kind}: skipped, {skipped}", flush=True)
+            continue
+        print(f"{kind}: {describe}...", flush=True)
+        rows.append(bench(kind))
+    print(f"\nMachine: {machine()}\n")
+    print(table(rows))
+    return rows

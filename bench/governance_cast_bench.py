@@ -24,7 +24,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import http_bench as hb
-from bench.common import child_env, database, database_kinds, last_json_line, machine, run_child
+from bench.common import (
+    child_env,
+    database,
+    last_json_line,
+    run_child,
+    server_bench_main,
+)
 
 HOUSES = int(os.environ.get("BENCH_CAST_HOUSES", "3000"))
 CLIENTS = int(os.environ.get("BENCH_CAST_CLIENTS", "32"))
@@ -174,22 +180,11 @@ def table(rows: list[dict]) -> str:
 
 
 def main(argv: list[str]) -> None:
-    if argv[:1] == ["--prepare"]:
-        print(json.dumps(prepare(int(argv[1]))))
-        return
-    if argv[:1] == ["--check"]:
-        print(json.dumps(check(int(argv[1]))))
-        return
-    rows = []
-    for kind, skipped in database_kinds(argv or None):
-        if skipped:
-            print(f"{kind}: skipped, {skipped}", flush=True)
-            continue
-        print(f"{kind}: {HOUSES} houses, {CLIENTS} clients...", flush=True)
-        rows.append(bench(kind))
-    print(f"\nMachine: {machine()}\n")
-    print(table(rows))
-    print(json.dumps({"bench": "governance_cast", "rows": rows}))
+    rows = server_bench_main(argv, prepare=prepare, check=check, bench=bench, table=table,
+                             describe=f"{HOUSES} houses, {CLIENTS} clients")
+    if rows:
+        print(json.dumps({"bench": "governance_cast", "rows": rows}))
+
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Database, child_env, database_kinds, last_json_line, run_child
+from common import database, database_kinds, measure_in_child
 
 HOUSES = int(os.environ.get("BENCH_TALLY_HOUSES", "100000"))
 RUNS = int(os.environ.get("BENCH_TALLY_RUNS", "3"))
@@ -189,32 +189,9 @@ def measure() -> dict:
 
 
 def bench(kind: str) -> dict:
-    import shutil
-    import tempfile
-
-    import common
-
-    workdir = Path(tempfile.mkdtemp(prefix=f"gz-bench-tally-{kind}-"))
-    try:
-        if kind == "sqlite":
-            db = Database("SQLite", f"sqlite:///{workdir / 'bench.sqlite3'}", workdir)
-        else:
-            common._recreate_postgres(POSTGRES_URL, create=True)
-            db = Database("PostgreSQL", POSTGRES_URL, workdir)
-        try:
-            run_child(["manage.py", "migrate", "--noinput", "--verbosity", "0", "--skip-checks"], child_env(db))
-            env = child_env(db, BENCH_TALLY_HOUSES=str(HOUSES), BENCH_TALLY_RUNS=str(RUNS))
-            print(f"  {db.label}: seeding {HOUSES:,} houses and tallying", flush=True)
-            output = run_child([str(Path(__file__).resolve()), "--measure"], env, timeout=3600)
-            for line in output.splitlines():
-                if not line.startswith("{"):
-                    print(line, flush=True)
-            return {"db": db.label, **last_json_line(output)}
-        finally:
-            if kind == "postgresql":
-                common._recreate_postgres(POSTGRES_URL, create=False)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    with database(kind, POSTGRES_URL) as db:
+        return measure_in_child(db, __file__, f"seeding {HOUSES:,} houses and tallying",
+                                BENCH_TALLY_HOUSES=str(HOUSES), BENCH_TALLY_RUNS=str(RUNS))
 
 
 def table(results: list[dict]) -> str:
