@@ -29,6 +29,7 @@ from bench.common import (
     last_json_line,
     run_child,
     server_bench_main,
+    setup_django,
 )
 
 ORDERS = int(os.environ.get("BENCH_NOTIFY_ORDERS", "2000"))
@@ -37,16 +38,9 @@ CLIENTS = int(os.environ.get("BENCH_NOTIFY_CLIENTS", "32"))
 SELF = str(Path(__file__).resolve())
 
 
-def _setup_django() -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    django.setup()
-
-
 def prepare(count: int) -> dict:
     """Child: an estate with ``count`` houses, one open bill each and one WeChat Pay order for it."""
-    _setup_django()
+    setup_django()
     import datetime
     from decimal import Decimal
 
@@ -84,7 +78,7 @@ def prepare(count: int) -> dict:
 
 def check(estate_id: int) -> dict:
     """Child: what the notifications wrote."""
-    _setup_django()
+    setup_django()
     from django.db.models import Count
 
     from gongzhi.billing.models import Payment, PaymentNotification, Receipt

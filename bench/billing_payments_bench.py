@@ -28,19 +28,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Database, child_env, database_kinds, last_json_line, migrate, run_child
+from common import Database, child_env, database_kinds, last_json_line, migrate, run_child, setup_django
 
 HOUSES = int(os.environ.get("BENCH_PAYMENTS_HOUSES", "5000"))
 PAYMENTS = int(os.environ.get("BENCH_PAYMENTS_COUNT", "500"))
 POSTGRES_URL = os.environ.get("BENCH_PAYMENTS_POSTGRES_URL",
                               "postgres://postgres@127.0.0.1:5432/gz_bench_payments")
-
-
-def _setup_django() -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    django.setup()
 
 
 def _bills(estate, houses, start: datetime.date, amount: Decimal) -> None:
@@ -56,7 +49,7 @@ def _bills(estate, houses, start: datetime.date, amount: Decimal) -> None:
 
 
 def measure() -> dict:
-    _setup_django()
+    setup_django()
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone

@@ -32,19 +32,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, database, database_kinds, measure_in_child
+from common import ROOT, database, database_kinds, measure_in_child, setup_django
 
 HOUSES = int(os.environ.get("BENCH_BILLING_HOUSES", "100000"))
 TARGET_LINES_PER_SECOND = 50_000
 POSTGRES_URL = os.environ.get("BENCH_BILLING_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/gz_bench_billing")
 BUILDINGS = 100
-
-
-def _setup_django() -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    django.setup()
 
 
 # --- the data set (child process) --------------------------------------------------------------------------------
@@ -147,7 +140,7 @@ def _analyze() -> None:
 
 # --- the measurement (child process) -----------------------------------------------------------------------------
 def measure() -> dict:
-    _setup_django()
+    setup_django()
     from django.db import connection, transaction
     from django.utils import timezone
 

@@ -135,6 +135,14 @@ def measure_in_child(db: Database, script: str, what: str, **env: str) -> dict:
     return {"db": db.label, **last_json_line(output)}
 
 
+def setup_django() -> None:
+    """In a child process: Django with the project's settings (DATABASE_URL comes from the environment)."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+
+
 def database_kinds(requested: list[str] | None = None) -> list[tuple[str, str | None]]:
     """The databases to run on, each with the reason it is skipped (None when it runs)."""
     kinds = requested or ["sqlite", "postgresql"]

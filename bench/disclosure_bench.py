@@ -33,19 +33,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # A database of its own, so that this never collides with another benchmark's gz_bench.
 os.environ.setdefault("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/gz_disclosure_bench")
 
-from common import Database, child_env, database, database_kinds, last_json_line, machine, run_child
+from common import (
+    Database,
+    child_env,
+    database,
+    database_kinds,
+    last_json_line,
+    machine,
+    run_child,
+    setup_django,
+)
 
 HOUSES = int(os.environ.get("BENCH_DISCLOSURE_HOUSES", "2000"))
 TARGET_SECONDS = 2.0
 CHUNK = 5000
 RUNS = 3
-
-
-def _setup_django() -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    django.setup()
 
 
 # --- the data set (child process) -----------------------------------------------------------------------------------
@@ -128,7 +130,7 @@ class Journal:
 
 
 def prepare() -> dict:
-    _setup_django()
+    setup_django()
     from decimal import Decimal
 
     from django.contrib.auth import get_user_model
@@ -233,7 +235,7 @@ def _analyze() -> None:
 
 
 def measure(data: dict) -> dict:
-    _setup_django()
+    setup_django()
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.utils import translation

@@ -30,6 +30,7 @@ from bench.common import (
     last_json_line,
     run_child,
     server_bench_main,
+    setup_django,
 )
 
 HOUSES = int(os.environ.get("BENCH_CAST_HOUSES", "3000"))
@@ -37,17 +38,10 @@ CLIENTS = int(os.environ.get("BENCH_CAST_CLIENTS", "32"))
 SELF = str(Path(__file__).resolve())
 
 
-def _setup_django() -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    django.setup()
-
-
 def prepare(count: int) -> dict:
     """Child: an estate of ``count`` houses, each with an owner who has a login, a membership and an API token; an
     open vote with a yes/no item and a choose-one item."""
-    _setup_django()
+    setup_django()
     import datetime
     import secrets
     from decimal import Decimal
@@ -97,7 +91,7 @@ def prepare(count: int) -> dict:
 
 def check(vote_id: int) -> dict:
     """Child: what the casts wrote."""
-    _setup_django()
+    setup_django()
     from gongzhi.governance.models import Ballot
 
     ballots = Ballot.objects.filter(vote_id=vote_id)

@@ -28,20 +28,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import database, database_kinds, measure_in_child
+from common import database, database_kinds, measure_in_child, setup_django
 
 HOUSES = int(os.environ.get("BENCH_TALLY_HOUSES", "100000"))
 RUNS = int(os.environ.get("BENCH_TALLY_RUNS", "3"))
 TARGET_SECONDS = 2.0
 POSTGRES_URL = os.environ.get("BENCH_TALLY_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/gz_bench_tally")
 BATCH = 5000
-
-
-def _setup_django() -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    django.setup()
 
 
 def seed(houses: int) -> dict:
@@ -153,7 +146,7 @@ def floor(vote_id: int) -> tuple[float, int]:
 
 
 def measure() -> dict:
-    _setup_django()
+    setup_django()
     from django.db import connection
 
     from gongzhi.governance import count

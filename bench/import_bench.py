@@ -17,7 +17,6 @@ Target: at most 10 s on each database. Run: ``.venv/bin/python bench/import_benc
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Database, child_env, database, database_kinds, last_json_line, run_child
+from common import Database, child_env, database, database_kinds, last_json_line, run_child, setup_django
 
 HOUSES = 10_000
 BUILDINGS, UNITS, FLOORS, DOORS = 25, 4, 25, 4
@@ -33,13 +32,6 @@ TARGET_SECONDS = 10.0
 FILENAME = "registry-10000.xlsx"
 
 assert BUILDINGS * UNITS * FLOORS * DOORS == HOUSES
-
-
-def _setup_django() -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    django.setup()
 
 
 # --- the workbook ------------------------------------------------------------------------------------------------
@@ -120,7 +112,7 @@ def read_floor(data: bytes) -> tuple[float, int]:
 
 
 def time_import(path: Path) -> dict:
-    _setup_django()
+    setup_django()
     from django.db import connection
 
     from gongzhi.accounts.models import Membership
@@ -186,7 +178,7 @@ def run(kinds: list[str] | None = None) -> list[dict]:
 
 def main(argv: list[str]) -> None:
     if argv[:1] == ["--build"]:
-        _setup_django()
+        setup_django()
         print(json.dumps(build_workbook(Path(argv[1]))))
         return
     if argv[:1] == ["--time"]:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, database, database_kinds, measure_in_child
+from common import ROOT, database, database_kinds, measure_in_child, setup_django
 
 ENTRIES = int(os.environ.get("BENCH_LEDGER_ENTRIES", "1000000"))
 RUNS = int(os.environ.get("BENCH_LEDGER_RUNS", "3"))
@@ -44,13 +44,6 @@ PATTERNS = [
     ("fund_interest", "1201", "3101", "维修资金利息 {n}", "", False, ""),
     ("expense", "5006", "1002", "公共照明电费 {n}", "国网供电", False, ""),
 ]
-
-
-def _setup_django() -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    django.setup()
 
 
 # --- the data set (child process, DATABASE_URL set) --------------------------------------------------------------
@@ -218,7 +211,7 @@ def hash_floor(messages: list[bytes]) -> tuple[float, str]:
 
 
 def measure() -> dict:
-    _setup_django()
+    setup_django()
     from django.db import connection
 
     from gongzhi.estate.models import Estate

@@ -48,7 +48,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import http_bench as hb
-from common import BENCH, Database, child_env, database, database_kinds, last_json_line, machine, run_child
+from common import (
+    BENCH,
+    Database,
+    child_env,
+    database,
+    database_kinds,
+    last_json_line,
+    machine,
+    run_child,
+    setup_django,
+)
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", "100000"))
 CHUNK = 5000
@@ -60,13 +70,6 @@ RESIDENT_LIST = "resident's list (owner of 3-2-1502)"
 README = BENCH / "README.md"
 RESULTS = BENCH / "tickets_results.json"
 START, END = "<!-- tickets-bench:start -->", "<!-- tickets-bench:end -->"
-
-
-def _setup_django() -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    django.setup()
 
 
 # --- the data set (child processes, DATABASE_URL set) ------------------------------------------------------------
@@ -246,7 +249,7 @@ def analyze() -> None:
 
 def prepare() -> dict:
     """The data set and the two callers' tokens; prints what the load generator needs."""
-    _setup_django()
+    setup_django()
     from gongzhi.accounts.services import token_create
     from gongzhi.estate.models import House
     from gongzhi.estate.validators import parse_house_ref
@@ -269,7 +272,7 @@ def prepare() -> dict:
 
 def measure_metrics() -> dict:
     """ticket_metrics over the 366 days that hold every ticket, next to the fetch alone; then the export."""
-    _setup_django()
+    setup_django()
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
@@ -311,7 +314,7 @@ def measure_inprocess(data: dict, count: int = 50) -> list[dict]:
     """Each list in-process through the WSGI stack (Django's test client, no server, no load): ms per request, and
     the list's SQL alone (the selector's query for the first page, executed and fetched), to tell the database's
     share from Python's."""
-    _setup_django()
+    setup_django()
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import connection
@@ -409,7 +412,7 @@ def seed_due(count: int, now) -> dict:
 
 
 def measure_sweep() -> dict:
-    _setup_django()
+    setup_django()
     from django.utils import timezone
 
     from gongzhi.tickets.models import Ticket, TicketEvent
