@@ -27,6 +27,7 @@ from bench.common import (
     child_env,
     database,
     last_json_line,
+    one_unit_estate,
     run_child,
     server_bench_main,
     setup_django,
@@ -49,14 +50,8 @@ def prepare(count: int) -> dict:
     from gongzhi.billing.choices import BillStatus, FeeKind, LedgerCode, PayerKind
     from gongzhi.billing.models import Bill, BillLine, FeeItem, PaymentOrder
     from gongzhi.billing.online import new_out_trade_no
-    from gongzhi.estate.models import Building, Company, Estate, House, Unit
 
-    company = Company.objects.create(name="基准物业")
-    estate = Estate.objects.create(company=company, name="基准小区")
-    building = Building.objects.create(estate=estate, name="1")
-    unit = Unit.objects.create(estate=estate, building=building, name="1")
-    houses = House.objects.bulk_create([House(estate=estate, building=building, unit=unit, number=str(1000 + i),
-                                              area_m2=Decimal("88.00")) for i in range(count)])
+    estate, houses = one_unit_estate(count, lambda i: Decimal("88.00"))
     item = FeeItem.objects.create(estate=estate, code="property", name="物业费", kind=FeeKind.AREA,
                                   ledger_code=LedgerCode.PROPERTY)
     now, start = timezone.now(), datetime.date(2026, 1, 1)

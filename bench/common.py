@@ -143,6 +143,20 @@ def setup_django() -> None:
     django.setup()
 
 
+def one_unit_estate(count: int, area_m2):
+    """In a child process: a company and an estate with one building, one unit and ``count`` houses numbered from
+    10000; ``area_m2(i)`` is house i's area. Returns (estate, houses)."""
+    from gongzhi.estate.models import Building, Company, Estate, House, Unit
+
+    company = Company.objects.create(name="基准物业")
+    estate = Estate.objects.create(company=company, name="基准小区")
+    building = Building.objects.create(estate=estate, name="1")
+    unit = Unit.objects.create(estate=estate, building=building, name="1")
+    houses = House.objects.bulk_create([House(estate=estate, building=building, unit=unit, number=str(10000 + i),
+                                              area_m2=area_m2(i)) for i in range(count)])
+    return estate, houses
+
+
 def database_kinds(requested: list[str] | None = None) -> list[tuple[str, str | None]]:
     """The databases to run on, each with the reason it is skipped (None when it runs)."""
     kinds = requested or ["sqlite", "postgresql"]

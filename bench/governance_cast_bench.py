@@ -28,6 +28,7 @@ from bench.common import (
     child_env,
     database,
     last_json_line,
+    one_unit_estate,
     run_child,
     server_bench_main,
     setup_django,
@@ -51,16 +52,11 @@ def prepare(count: int) -> dict:
     from gongzhi.accounts.models import ApiToken, Membership, User
     from gongzhi.accounts.services import TOKEN_PREFIX, hash_token
     from gongzhi.core.access import resolve_actor
-    from gongzhi.estate.models import Building, Company, Estate, House, Person, Residency, Unit
+    from gongzhi.estate.models import Person, Residency
     from gongzhi.governance import votes
     from gongzhi.governance.choices import BallotForm, Matter
 
-    company = Company.objects.create(name="基准物业")
-    estate = Estate.objects.create(company=company, name="基准小区")
-    building = Building.objects.create(estate=estate, name="1")
-    unit = Unit.objects.create(estate=estate, building=building, name="1")
-    houses = House.objects.bulk_create([House(estate=estate, building=building, unit=unit, number=str(10000 + i),
-                                              area_m2=Decimal(f"{60 + i % 90}.{i % 100:02d}")) for i in range(count)])
+    estate, houses = one_unit_estate(count, lambda i: Decimal(f"{60 + i % 90}.{i % 100:02d}"))
     users = User.objects.bulk_create([User(phone=f"139{i:08d}", name=f"业主{i}", password="!") for i in range(count)])
     Membership.objects.bulk_create([Membership(user=u, estate=estate, role="owner") for u in users])
     people = Person.objects.bulk_create([Person(estate=estate, name=f"业主{i}", user=u) for i, u in enumerate(users)])
